@@ -1,0 +1,24 @@
+using AspireAoai.AppHost;
+using AspireAoai.AppHost.Infrastructure;
+using AspireAoai.AppHost.Upstreams;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var mode = InfrastructureModeDetector.Detect(builder.Configuration);
+var redis = builder.AddAoaiRedis("redis", mode);
+var cosmos = builder.AddAoaiCosmos("cosmos", mode);
+
+var api = builder.AddProject<Projects.Api>("api")
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(cosmos).WaitFor(cosmos)
+    .WithUpstreams(builder)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints()
+    .WithReadyBanner();
+
+builder.AddProject<Projects.Worker>("worker")
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(cosmos).WaitFor(cosmos)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();

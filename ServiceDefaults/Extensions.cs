@@ -87,7 +87,9 @@ public static class ServiceDefaultsExtensions
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
         {
-            builder.Services.AddOpenTelemetry().UseAzureMonitor();
+            // Local auth is disabled on the deployed Application Insights (infra/): telemetry is accepted only with an
+            // Entra token of the workload identity (AZURE_CLIENT_ID picks the user-assigned one).
+            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential = new Azure.Identity.DefaultAzureCredential());
         }
 
         return builder;

@@ -1,0 +1,31 @@
+// Parameters for azd: values come from the azd environment (.azure/<env>/.env and the process
+// environment). Only names, sizes and hashes: nothing here is a secret.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'aoai')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
+param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+param grantDeployerDataAccess = bool(readEnvironmentVariable('AOAI_GRANT_DEPLOYER_DATA_ACCESS', 'false'))
+
+// Capacity in thousands of tokens per minute, per region and deployment.
+param chatCapacity = int(readEnvironmentVariable('AOAI_CHAT_CAPACITY', '50'))
+param embeddingsCapacity = int(readEnvironmentVariable('AOAI_EMBEDDINGS_CAPACITY', '50'))
+param openAiDeploymentSku = readEnvironmentVariable('AOAI_DEPLOYMENT_SKU', 'GlobalStandard')
+
+// Regions in routing order, as JSON: [{"location":"eastus2"},{"location":"swedencentral","chatCapacity":100}]
+param openAiRegions = json(readEnvironmentVariable('AOAI_OPENAI_REGIONS', '[{"location":"eastus2"},{"location":"swedencentral"}]'))
+
+// Gateway clients as JSON: [{"id":"team-a","keyHash":"<sha256 hex>","allowedModels":["gpt-4o"]}]
+param gatewayClients = json(readEnvironmentVariable('AOAI_GATEWAY_CLIENTS', '[]'))
+
+// Keep true: telemetry must then be sent with the managed identity's token (see docs/deploy.md).
+param appInsightsDisableLocalAuth = bool(readEnvironmentVariable('AOAI_APPINSIGHTS_DISABLE_LOCAL_AUTH', 'true'))
+
+param cosmosServerless = bool(readEnvironmentVariable('AOAI_COSMOS_SERVERLESS', 'true'))
+param redisSku = readEnvironmentVariable('AOAI_REDIS_SKU', 'Balanced_B0')
+param redisHighAvailability = bool(readEnvironmentVariable('AOAI_REDIS_HIGH_AVAILABILITY', 'true'))
+
+// azd sets these before provisioning, from whether the tagged container apps exist.
+param apiExists = bool(readEnvironmentVariable('SERVICE_API_RESOURCE_EXISTS', 'false'))
+param workerExists = bool(readEnvironmentVariable('SERVICE_WORKER_RESOURCE_EXISTS', 'false'))

@@ -1,0 +1,169 @@
+namespace AspireAoai.Infra.Tests.Bicep;
+
+/// <summary>The container apps get the settings the services read, in the names they read them by.</summary>
+public sealed class DeploymentWiringTests
+{
+    private static readonly Lazy<InfraSnapshot> Default = new(() => InfraSnapshot.Create(new Dictionary<string, string>
+    {
+        ["AOAI_GATEWAY_CLIENTS"] = """[{"id":"team-a","keyHash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","allowedModels":["gpt-4o","text-embedding-3-large"],"settings":{"RequestsPerMinute":"60"}}]""",
+    }));
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public void BothServices_FindCosmosRedisTelemetryAndTheirIdentity(string service)
+    {
+        var snapshot = Default.Value;
+        var environment = InfraSnapshot.Environment(snapshot.ContainerApp(service));
+        var cosmosName = snapshot.Single("Microsoft.DocumentDB/databaseAccounts")["name"]!.ToString();
+        var redisName = snapshot.Single("Microsoft.Cache/redisEnterprise")["name"]!.ToString();
+
+        Assert.Contains($"/databaseAccounts/{cosmosName}'", environment["ConnectionStrings__cosmos"], StringComparison.Ordinal);
+        Assert.EndsWith(".documentEndpoint]", environment["ConnectionStrings__cosmos"], StringComparison.Ordinal);
+        Assert.Equal("false", environment["Cosmos__CreateResources"]);
+
+        Assert.StartsWith("[format('{0}:{1},ssl=true,abortConnect=false'", environment["ConnectionStrings__redis"], StringComparison.Ordinal);
+        Assert.Contains($"/redisEnterprise/{redisName}'", environment["ConnectionStrings__redis"], StringComparison.Ordinal);
+        Assert.Equal("true", environment["Redis__UseEntraId"]);
+
+        Assert.EndsWith(".ConnectionString]", environment["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
+        Assert.EndsWith(".clientId]", environment["AZURE_CLIENT_ID"], StringComparison.Ordinal);
+        Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
+        Assert.Equal("8080", environment["ASPNETCORE_HTTP_PORTS"]);
+    }
+
+    [Fact]
+    public void Api_GetsTheRoutingTable_RegionOneFirst()
+    {
+        var snapshot = Default.Value;
+        var environment = InfraSnapshot.Environment(snapshot.ContainerApp("api"));
+        var accounts = snapshot.OfType("Microsoft.CognitiveServices/accounts").Select(a => a["name"]!.ToString()).ToArray();
+
+        var expected = new (string Model, string Region, int Priority)[]
+        {
+            ("gpt-4o", "eastus2", 1), ("text-embedding-3-large", "eastus2", 1),
+            ("gpt-4o", "swedencentral", 2), ("text-embedding-3-large", "swedencentral", 2),
+        };
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var (model, region, priority) = expected[i];
+            var prefix = $"Gateway__Deployments__{i}__";
+            Assert.Equal($"{region}-{model}", environment[prefix + "Name"]);
+            Assert.Equal(model, environment[prefix + "Model"]);
+            Assert.Equal(model, environment[prefix + "Deployment"]);
+            Assert.Equal(region, environment[prefix + "Region"]);
+            Assert.Equal(priority.ToString(System.Globalization.CultureInfo.InvariantCulture), environment[prefix + "Priority"]);
+            Assert.Equal("1", environment[prefix + "Weight"]);
+            Assert.Equal("50000", environment[prefix + "CapacityTpm"]);
+            Assert.Equal("300", environment[prefix + "CapacityRpm"]);
+
+            // The endpoint is the account's custom subdomain, which Entra ID authentication requires.
+            var account = Assert.Single(accounts, a => a.EndsWith(region, StringComparison.Ordinal));
+            Assert.Equal($"https://{account}.openai.azure.com/", environment[prefix + "Endpoint"]);
+            Assert.False(environment.ContainsKey(prefix + "ApiKey"));
+        }
+
+        Assert.False(environment.ContainsKey("Gateway__Deployments__4__Name"));
+    }
+
+    [Fact]
+    public void Api_GetsClientsAsIdAndKeyHash_WithTheirSettings()
+    {
+        var environment = InfraSnapshot.Environment(Default.Value.ContainerApp("api"));
+
+        Assert.Equal("team-a", environment["Gateway__Clients__0__Id"]);
+        Assert.Equal("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", environment["Gateway__Clients__0__KeyHash"]);
+        Assert.Equal("gpt-4o", environment["Gateway__Clients__0__AllowedModels__0"]);
+        Assert.Equal("text-embedding-3-large", environment["Gateway__Clients__0__AllowedModels__1"]);
+        Assert.Equal("60", environment["Gateway__Clients__0__RequestsPerMinute"]);
+        Assert.False(environment.ContainsKey("Gateway__Clients__1__Id"));
+    }
+
+    [Fact]
+    public void AddingARegion_AddsAnAccount_AndItsDeploymentsAtTheNextPriority()
+    {
+        var snapshot = InfraSnapshot.Create(new Dictionary<string, string>
+        {
+            ["AOAI_OPENAI_REGIONS"] = """[{"location":"eastus2"},{"location":"swedencentral"},{"location":"westus3","chatCapacity":100}]""",
+        });
+
+        Assert.Equal(3, snapshot.OfType("Microsoft.CognitiveServices/accounts").Count);
+        Assert.Equal(6, snapshot.OfType("Microsoft.CognitiveServices/accounts/deployments").Count);
+        Assert.Equal(3, snapshot.OfType("Microsoft.Authorization/roleAssignments").Count(r =>
+            ((string)r["properties"]!["roleDefinitionId"]!).EndsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", StringComparison.Ordinal)));
+
+        var environment = InfraSnapshot.Environment(snapshot.ContainerApp("api"));
+        Assert.Equal("westus3", environment["Gateway__Deployments__4__Region"]);
+        Assert.Equal("3", environment["Gateway__Deployments__4__Priority"]);
+        Assert.Equal("100000", environment["Gateway__Deployments__4__CapacityTpm"]);
+        Assert.Equal("600", environment["Gateway__Deployments__4__CapacityRpm"]);
+        Assert.Equal("50000", environment["Gateway__Deployments__5__CapacityTpm"]);
+    }
+
+    [Fact]
+    public void OpenAiAccounts_DeployTheChatAndEmbeddingsModels()
+    {
+        var deployments = Default.Value.OfType("Microsoft.CognitiveServices/accounts/deployments");
+
+        Assert.Equal(4, deployments.Count);
+        Assert.Equal(2, deployments.Count(d => (string?)d["properties"]!["model"]!["name"] == "gpt-4o"));
+        Assert.Equal(2, deployments.Count(d => (string?)d["properties"]!["model"]!["name"] == "text-embedding-3-large"));
+        Assert.All(deployments, d => Assert.Equal(50, (int?)d["sku"]!["capacity"]));
+    }
+
+    [Fact]
+    public void Cosmos_IsServerless_WithTheCacheAndCostsContainersPartitionedByClient()
+    {
+        var snapshot = Default.Value;
+        var capabilities = snapshot.Single("Microsoft.DocumentDB/databaseAccounts")["properties"]!["capabilities"]!.AsArray();
+        Assert.Contains(capabilities, c => (string?)c!["name"] == "EnableServerless");
+        Assert.Equal("aoai", snapshot.Single("Microsoft.DocumentDB/databaseAccounts/sqlDatabases")["properties"]!["resource"]!["id"]!.ToString());
+
+        var containers = snapshot.OfType("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+            .ToDictionary(c => c["properties"]!["resource"]!["id"]!.ToString(), c => c["properties"]!["resource"]!);
+        Assert.Equal(["cache", "costs"], containers.Keys.Order());
+        Assert.All(containers.Values, c => Assert.Equal("/clientId", c!["partitionKey"]!["paths"]![0]!.ToString()));
+        Assert.Equal(-1, (int?)containers["cache"]!["defaultTtl"]);
+    }
+
+    [Fact]
+    public void Redis_IsNonClustered_SoMultiKeyScriptsWork()
+    {
+        var database = Default.Value.Single("Microsoft.Cache/redisEnterprise/databases");
+
+        Assert.Equal("NoCluster", (string?)database["properties"]!["clusteringPolicy"]);
+        Assert.Equal("Encrypted", (string?)database["properties"]!["clientProtocol"]);
+        Assert.Equal(10000, (int?)database["properties"]!["port"]);
+    }
+
+    [Fact]
+    public void Api_IsExternalOn8080_AndScalesOnConcurrency_WorkerHasNoIngressAndOneReplica()
+    {
+        var api = Default.Value.ContainerApp("api")["properties"]!;
+        Assert.True((bool?)api["configuration"]!["ingress"]!["external"]);
+        Assert.Equal(8080, (int?)api["configuration"]!["ingress"]!["targetPort"]);
+        Assert.False((bool?)api["configuration"]!["ingress"]!["allowInsecure"]);
+        Assert.Equal(1, (int?)api["template"]!["scale"]!["minReplicas"]);
+        Assert.NotNull(api["template"]!["scale"]!["rules"]![0]!["http"]);
+
+        var worker = Default.Value.ContainerApp("worker")["properties"]!;
+        Assert.Null(worker["configuration"]!["ingress"]);
+        Assert.Equal(1, (int?)worker["template"]!["scale"]!["minReplicas"]);
+    }
+
+    [Fact]
+    public void BeforeTheFirstDeploy_APlaceholderRuns_AfterwardsTheDeployedImageWithHealthProbes()
+    {
+        var first = Default.Value.ContainerApp("worker")["properties"]!["template"]!["containers"]![0]!;
+        Assert.Equal("mcr.microsoft.com/dotnet/samples:aspnetapp", (string?)first["image"]);
+        Assert.Empty(first["probes"]!.AsArray());
+
+        var later = InfraSnapshot.Create(new Dictionary<string, string> { ["SERVICE_WORKER_RESOURCE_EXISTS"] = "true" })
+            .ContainerApp("worker")["properties"]!["template"]!["containers"]![0]!;
+        // The image is read from the running app at deploy time (an expression here), and the probes follow it.
+        Assert.Contains("Microsoft.App/containerApps/", (string?)later["image"], StringComparison.Ordinal);
+        var probes = later["probes"]!.ToJsonString();
+        Assert.Contains("/health", probes, StringComparison.Ordinal);
+        Assert.Contains("/alive", probes, StringComparison.Ordinal);
+    }
+}

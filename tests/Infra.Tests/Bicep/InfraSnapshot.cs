@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+
+namespace AspireAoai.Infra.Tests.Bicep;
+
+/// <summary>
+/// What a deployment of infra/main.bicepparam would create, as <c>bicep snapshot</c> predicts it: every resource with
+/// its properties evaluated for the given azd environment, runtime values (principal ids, endpoints) left as
+/// <c>reference(...)</c> expressions naming the resource they come from.
+/// </summary>
+internal sealed class InfraSnapshot
+{
+    public const string SubscriptionId = "00000000-0000-0000-0000-0000000000aa";
+
+    /// <summary>Every variable main.bicepparam reads; cleared unless a test sets it, so the host's environment does not leak in.</summary>
+    private static readonly string[] ParameterVariables =
+    [
+        "AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_TYPE", "AOAI_GRANT_DEPLOYER_DATA_ACCESS",
+        "AOAI_CHAT_CAPACITY", "AOAI_EMBEDDINGS_CAPACITY", "AOAI_DEPLOYMENT_SKU", "AOAI_OPENAI_REGIONS", "AOAI_GATEWAY_CLIENTS",
+        "AOAI_COSMOS_SERVERLESS", "AOAI_APPINSIGHTS_DISABLE_LOCAL_AUTH", "AOAI_REDIS_SKU", "AOAI_REDIS_HIGH_AVAILABILITY",
+        "SERVICE_API_RESOURCE_EXISTS", "SERVICE_WORKER_RESOURCE_EXISTS",
+    ];
+
+    private InfraSnapshot(JsonArray resources) => Resources = resources.Select(r => r!.AsObject()).ToArray();
+
+    public IReadOnlyList<JsonObject> Resources { get; }
+
+    public static InfraSnapshot Create(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        // bicep snapshot writes main.snapshot.json beside the parameters file: work on a copy of infra/.
+        var workDirectory = Directory.CreateTempSubdirectory("aoai-infra-");
+        try
+        {
+            CopyDirectory(BicepCli.InfraDirectory, workDirectory.FullName);
+            var variables = ParameterVariables.ToDictionary(v => v, string? (_) => null);
+            variables["AZURE_ENV_NAME"] = "aoai-test";
+            variables["AZURE_LOCATION"] = "eastus2";
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
+
+            var run = BicepCli.Run(workDirectory.FullName, variables,
+                "snapshot", "main.bicepparam", "--mode", "overwrite", "--subscription-id", SubscriptionId, "--location", "eastus2");
+            Assert.True(run.ExitCode == 0, $"bicep snapshot failed:\n{run.StandardError}\n{run.StandardOutput}");
+
+            var snapshot = JsonNode.Parse(File.ReadAllText(Path.Combine(workDirectory.FullName, "main.snapshot.json")))!.AsObject();
+            Assert.Empty(snapshot["diagnostics"]!.AsArray());
+            return new InfraSnapshot(snapshot["predictedResources"]!.AsArray());
+        }
+        finally
+        {
+            workDirectory.Delete(recursive: true);
+        }
+    }
+
+    public IReadOnlyList<JsonObject> OfType(string type) =>
+        Resources.Where(r => string.Equals((string?)r["type"], type, StringComparison.OrdinalIgnoreCase)).ToArray();
+
+    public JsonObject Single(string type) => Assert.Single(OfType(type));
+
+    public JsonObject ContainerApp(string serviceName) => Assert.Single(
+        OfType("Microsoft.App/containerApps"), app => (string?)app["tags"]?["azd-service-name"] == serviceName);
+
+    public static IReadOnlyDictionary<string, string> Environment(JsonObject containerApp) =>
+        containerApp["properties"]!["template"]!["containers"]![0]!["env"]!.AsArray()
+            .ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"] ?? throw new Xunit.Sdk.XunitException(
+                $"Environment variable {(string?)e!["name"]} has no plain value (secretRef?): {e.ToJsonString()}"));
+
+    private static void CopyDirectory(string source, string target)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, directory)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetRelativePath(source, file)));
+        }
+    }
+}

@@ -89,7 +89,7 @@ public static class ServiceDefaultsExtensions
         {
             // Local auth is disabled on the deployed Application Insights (infra/): telemetry is accepted only with an
             // Entra token of the workload identity (AZURE_CLIENT_ID picks the user-assigned one).
-            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential = new Azure.Identity.DefaultAzureCredential());
+            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential = new global::Azure.Identity.DefaultAzureCredential());
         }
 
         return builder;

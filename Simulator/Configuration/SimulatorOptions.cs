@@ -1,0 +1,78 @@
+namespace AspireAoai.Simulator.Configuration;
+
+/// <summary>The <c>Simulator</c> configuration section.</summary>
+public sealed class SimulatorOptions
+{
+    public const string SectionName = "Simulator";
+
+    /// <summary>The Azure region this instance pretends to be (e.g. <c>eastus</c>); sent as <c>x-ms-region</c> and logged.</summary>
+    public string Region { get; set; } = "local";
+
+    /// <summary>When set, an <c>api-key</c> header must equal it. Bearer tokens are always accepted (managed identity).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Benchmark mode: zero latency and a constant, precomputed chat answer.</summary>
+    public bool FixedAnswer { get; set; }
+
+    public LatencyOptions Latency { get; set; } = new();
+
+    /// <summary>The deployments this resource has. Empty means the built-in defaults (see <see cref="DeploymentDefaults"/>).</summary>
+    public List<DeploymentOptions> Deployments { get; set; } = [];
+}
+
+/// <summary>How long the simulated model takes.</summary>
+public sealed class LatencyOptions
+{
+    /// <summary>Delay before the first token (and before the headers of a non-streamed answer).</summary>
+    public int TimeToFirstTokenMs { get; set; } = 50;
+
+    /// <summary>Delay per generated token.</summary>
+    public int PerTokenMs { get; set; } = 10;
+}
+
+/// <summary>One deployment of the simulated resource.</summary>
+public sealed class DeploymentOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>The model version reported in responses; defaults from the name.</summary>
+    public string? Model { get; set; }
+
+    /// <summary><c>chat</c> or <c>embeddings</c>; defaults from the model name.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>Tokens per minute over a sliding 60 s window.</summary>
+    public int Tpm { get; set; } = DeploymentDefaults.Tpm;
+
+    /// <summary>Requests per minute over a sliding 60 s window.</summary>
+    public int Rpm { get; set; } = DeploymentDefaults.Rpm;
+}
+
+/// <summary>Defaults applied when a deployment leaves a value out, or when none is configured at all.</summary>
+public static class DeploymentDefaults
+{
+    public const int Tpm = 100_000;
+    public const int Rpm = 600;
+    public const string Chat = "chat";
+    public const string Embeddings = "embeddings";
+
+    /// <summary>The deployments of a simulator whose configuration names none.</summary>
+    public static List<DeploymentOptions> Create() =>
+    [
+        new() { Name = "gpt-4o", Model = "gpt-4o-2024-11-20", Kind = Chat },
+        new() { Name = "gpt-4o-mini", Model = "gpt-4o-mini-2024-07-18", Kind = Chat },
+        new() { Name = "text-embedding-3-large", Model = "text-embedding-3-large", Kind = Embeddings },
+    ];
+
+    /// <summary>The model a deployment reports when its configuration names none.</summary>
+    public static string ModelFor(string deploymentName) => deploymentName.ToLowerInvariant() switch
+    {
+        "gpt-4o" => "gpt-4o-2024-11-20",
+        "gpt-4o-mini" => "gpt-4o-mini-2024-07-18",
+        _ => deploymentName,
+    };
+
+    /// <summary>The kind of a deployment whose configuration names none.</summary>
+    public static string KindFor(string model) =>
+        model.Contains("embedding", StringComparison.OrdinalIgnoreCase) ? Embeddings : Chat;
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using AspireAoai.Simulator.Faults;
+
+namespace AspireAoai.Simulator.Stats;
+
+/// <summary>
+/// Counts what each deployment was asked and how it answered, so failover tests can prove that no request
+/// reached a cooling deployment (<c>GET /sim/stats</c>).
+/// </summary>
+public sealed class SimulatorStats
+{
+    private const int TooManyRequests = 429;
+
+    private readonly ConcurrentDictionary<string, DeploymentCounters> _deployments = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A request addressed to a known deployment arrived (counted before faults and limits).</summary>
+    public void RecordRequest(string deployment) => Interlocked.Increment(ref For(deployment).Requests);
+
+    public void RecordFault(string deployment, FaultKind kind) => Interlocked.Increment(ref For(deployment).Faults[(int)kind]);
+
+    /// <summary>The capacity limiter refused the request.</summary>
+    public void RecordThrottled(string deployment) => Interlocked.Increment(ref For(deployment).Throttled);
+
+    public void RecordStatus(string deployment, int statusCode) =>
+        For(deployment).StatusCodes.AddOrUpdate(statusCode, 1, static (_, n) => n + 1);
+
+    public void Reset() => _deployments.Clear();
+
+    public StatsSnapshot Snapshot()
+    {
+        var deployments = new SortedDictionary<string, DeploymentStats>(StringComparer.Ordinal);
+        long total = 0;
+        foreach (var (name, counters) in _deployments)
+        {
+            var faults = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 0; i < counters.Faults.Length; i++)
+            {
+                var n = Interlocked.Read(ref counters.Faults[i]);
+                if (n > 0)
+                {
+                    faults[Fault.NameOf((FaultKind)i)] = n;
+                }
+            }
+
+            var statusCodes = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (code, n) in counters.StatusCodes)
+            {
+                statusCodes[code.ToString(System.Globalization.CultureInfo.InvariantCulture)] = n;
+            }
+
+            var requests = Interlocked.Read(ref counters.Requests);
+            total += requests;
+            deployments[name] = new DeploymentStats(
+                requests,
+                Interlocked.Read(ref counters.Throttled),
+                counters.StatusCodes.TryGetValue(TooManyRequests, out var all429) ? all429 : 0,
+                faults,
+                statusCodes);
+        }
+
+        return new StatsSnapshot(total, deployments);
+    }
+
+    private DeploymentCounters For(string deployment)
+    {
+        if (!_deployments.TryGetValue(deployment, out var counters))
+        {
+            counters = _deployments.GetOrAdd(deployment, static _ => new DeploymentCounters());
+        }
+
+        return counters;
+    }
+
+    private sealed class DeploymentCounters
+    {
+        public readonly long[] Faults = new long[Fault.Names.Length];
+        public readonly ConcurrentDictionary<int, long> StatusCodes = new();
+        public long Requests;
+        public long Throttled;
+    }
+}
+
+/// <summary>The body of <c>GET /sim/stats</c>.</summary>
+public sealed record StatsSnapshot(long TotalRequests, IReadOnlyDictionary<string, DeploymentStats> Deployments);
+
+/// <summary>One deployment's counts.</summary>
+/// <param name="Requests">Requests that named this deployment, whatever the answer (faults and 429s included).</param>
+/// <param name="Throttled">429s from the TPM/RPM limits.</param>
+/// <param name="RateLimited">All 429s: the limits' and injected ones.</param>
+/// <param name="Faults">Injected faults by kind.</param>
+/// <param name="StatusCodes">Answers by HTTP status (a timed-out request has none).</param>
+public sealed record DeploymentStats(
+    long Requests,
+    long Throttled,
+    long RateLimited,
+    IReadOnlyDictionary<string, long> Faults,
+    IReadOnlyDictionary<string, long> StatusCodes);

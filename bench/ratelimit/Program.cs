@@ -112,7 +112,7 @@ for (var i = 0; i < settings.Windows; i++)
 Console.WriteLine();
 Console.WriteLine($"requests: {ok + limited + other} ({ok} admitted, {limited} refused with 429, {other} other)");
 Console.WriteLine($"decisions per second: {(ok + limited) / elapsed:F0}; admissions per second: {ok / elapsed:F1}; slowest response: {maxLatencyMs} ms");
-Console.WriteLine($"redis: {evalsha} EVALSHA, {all} commands in all; {(double)all / Math.Max(1, ok + limited):F3} commands per request");
+Console.WriteLine($"redis: {evalsha} EVALSHA = {(double)evalsha / Math.Max(1, ok + limited):F3} round trips per request; {all - evalsha} commands run inside the script ({(double)(all - evalsha) / Math.Max(1, ok + limited):F1} per request)");
 
 foreach (var app in replicas)
 {

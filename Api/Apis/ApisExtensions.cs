@@ -1,0 +1,13 @@
+namespace AspireAoai.Api.Apis;
+
+public static class ApisExtensions
+{
+    /// <summary>The request pipeline behind the endpoints, and source-generated JSON for the admin API.</summary>
+    public static IHostApplicationBuilder AddGatewayApis(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<GatewayHandler>();
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using AspireAoai.Api.Auth;
+using AspireAoai.Api.Caching;
+using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.RateLimiting;
+using AspireAoai.Api.Routing;
+using AspireAoai.Api.Telemetry;
+
+namespace AspireAoai.Api.Apis;
+
+/// <summary>
+/// The hot path of one completion or embeddings request: authenticate, read and parse the body, find the pool,
+/// admit (rate limits, budget), look in the cache, then forward. Each step is a small type behind an interface;
+/// this class only puts them in order and turns refusals into OpenAI-shaped errors.
+/// </summary>
+public sealed partial class GatewayHandler
+{
+    private readonly IClientAuthenticator _auth;
+    private readonly RequestBodyReader _bodyReader;
+    private readonly DeploymentCatalog _catalog;
+    private readonly IRequestAdmission _admission;
+    private readonly IResponseCache _cache;
+    private readonly UpstreamForwarder _forwarder;
+    private readonly GatewayTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GatewayHandler> _logger;
+
+    public GatewayHandler(IClientAuthenticator auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
+        IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, TimeProvider time, ILogger<GatewayHandler> logger)
+    {
+        _auth = auth;
+        _bodyReader = bodyReader;
+        _catalog = catalog;
+        _admission = admission;
+        _cache = cache;
+        _forwarder = forwarder;
+        _telemetry = telemetry;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The gateway's own request id, on every response (upstream ids such as <c>x-request-id</c> pass through too).</summary>
+    public const string RequestIdHeader = "x-aoai-request-id";
+
+    public async Task HandleAsync(HttpContext context, OperationKind operation, ApiStyle style)
+    {
+        var start = _time.GetTimestamp();
+        // Kestrel's trace identifier is unique only within one process; usage events are deduplicated by request id
+        // across every replica, so each request gets a globally unique one, also returned to the client.
+        var requestId = Guid.CreateVersion7().ToString("N");
+        context.TraceIdentifier = requestId;
+        context.Response.Headers[RequestIdHeader] = requestId;
+        PooledBody? body = null;
+        try
+        {
+            var client = _auth.Authenticate(context.Request);
+            if (client is null)
+            {
+                await RejectAsync(context, StatusCodes.Status401Unauthorized,
+                    "Incorrect or missing API key. Send the gateway key in the 'api-key' header or as 'Authorization: Bearer <key>'.",
+                    OpenAiErrors.InvalidRequest, "invalid_api_key").ConfigureAwait(false);
+                return;
+            }
+
+            string? apiVersion = null;
+            DeploymentPool? pool = null;
+            string? requested = null;
+            if (style == ApiStyle.AzureDeployment)
+            {
+                var query = context.Request.Query["api-version"];
+                if (query.Count > 0)
+                {
+                    apiVersion = query[0];
+                    if (query.Count > 1 || !UpstreamOptionsValidator.IsApiVersion(apiVersion))
+                    {
+                        await RejectAsync(context, StatusCodes.Status400BadRequest, "The 'api-version' query parameter is not a valid API version.",
+                            OpenAiErrors.InvalidRequest, "invalid_api_version", "api-version").ConfigureAwait(false);
+                        return;
+                    }
+                }
+
+                requested = context.Request.RouteValues["deployment"] as string ?? "";
+                if (!_catalog.TryGetPool(requested, out pool))
+                {
+                    await RejectAsync(context, StatusCodes.Status404NotFound,
+                        "The API deployment for this resource does not exist. Check the deployment name against the gateway's models.",
+                        OpenAiErrors.InvalidRequest, "DeploymentNotFound").ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            (var status, body) = await _bodyReader.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+            if (status != BodyReadStatus.Ok)
+            {
+                await RejectBodyAsync(context, status).ConfigureAwait(false);
+                return;
+            }
+
+            if (!RequestParser.TryParse(body!.Span, operation, out var parsed, out var error))
+            {
+                await RejectAsync(context, StatusCodes.Status400BadRequest, error.Message, OpenAiErrors.InvalidRequest, error.Code, error.Param).ConfigureAwait(false);
+                return;
+            }
+
+            if (style == ApiStyle.OpenAiV1)
+            {
+                requested = parsed.Model;
+                if (string.IsNullOrEmpty(requested))
+                {
+                    await RejectAsync(context, StatusCodes.Status400BadRequest, "Missing required parameter: 'model'.",
+                        OpenAiErrors.InvalidRequest, "missing_required_parameter", "model").ConfigureAwait(false);
+                    return;
+                }
+
+                if (!_catalog.TryGetPool(requested, out pool))
+                {
+                    await RejectAsync(context, StatusCodes.Status404NotFound,
+                        $"The model '{Truncate(requested)}' does not exist or you do not have access to it.",
+                        OpenAiErrors.InvalidRequest, "model_not_found", "model").ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            if (!client.MayUse(pool!.Model, requested!))
+            {
+                await RejectAsync(context, StatusCodes.Status403Forbidden,
+                    $"This key may not use the model '{pool.Model}'.", OpenAiErrors.Permission, "model_not_allowed", "model").ConfigureAwait(false);
+                return;
+            }
+
+            var request = new GatewayRequest(context, client, operation, style, requested!, pool, body.Memory, parsed, apiVersion, start);
+            var admission = await _admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
+            if (!admission.Admitted)
+            {
+                _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
+                await OpenAiErrors.WriteAsync(context, admission.StatusCode, admission.Message ?? "The request was not admitted.",
+                    admission.StatusCode == StatusCodes.Status429TooManyRequests ? OpenAiErrors.RateLimit : OpenAiErrors.InvalidRequest,
+                    admission.Code, retryAfter: admission.RetryAfter).ConfigureAwait(false);
+                return;
+            }
+
+            if (await _cache.TryServeAsync(request, context.RequestAborted).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            await _forwarder.ForwardAsync(request).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            LogUnexpected(_logger, ex);
+            await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
+                OpenAiErrors.Server, "internal_error").ConfigureAwait(false);
+        }
+        finally
+        {
+            body?.Dispose();
+        }
+    }
+
+    private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch
+    {
+        BodyReadStatus.UnsupportedMediaType => RejectAsync(context, StatusCodes.Status415UnsupportedMediaType,
+            "The request body must be JSON, sent with 'Content-Type: application/json'.", OpenAiErrors.InvalidRequest, "unsupported_media_type"),
+        BodyReadStatus.TooLarge => RejectAsync(context, StatusCodes.Status413PayloadTooLarge,
+            $"The request body is larger than the gateway's limit of {_bodyReader.MaxBytes.ToString(CultureInfo.InvariantCulture)} bytes.",
+            OpenAiErrors.InvalidRequest, "request_too_large"),
+        BodyReadStatus.Empty => RejectAsync(context, StatusCodes.Status400BadRequest,
+            "The request body is empty; send a JSON object.", OpenAiErrors.InvalidRequest, "invalid_json"),
+        _ => RejectAsync(context, StatusCodes.Status400BadRequest,
+            "The request body could not be read.", OpenAiErrors.InvalidRequest, "invalid_body"),
+    };
+
+    private Task RejectAsync(HttpContext context, int status, string message, string type, string code, string? param = null)
+    {
+        _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", code));
+        LogRejected(_logger, status, code);
+        return OpenAiErrors.WriteAsync(context, status, message, type, code, param);
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "...";
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Rejected a request with {Status} {Code}")]
+    private static partial void LogRejected(ILogger logger, int status, string code);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Unexpected failure while handling a request")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

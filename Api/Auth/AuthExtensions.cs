@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Options;
+
+namespace AspireAoai.Api.Auth;
+
+public static class AuthExtensions
+{
+    /// <summary>Client and admin keys from <c>Gateway:Clients</c> and <c>Gateway:AdminKeyHash</c>.</summary>
+    public static IHostApplicationBuilder AddGatewayAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewayAuthOptions>().BindConfiguration("Gateway").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayAuthOptions>, GatewayAuthOptionsValidator>();
+        builder.Services.AddSingleton<IClientAuthenticator, KeyHashClientAuthenticator>();
+        return builder;
+    }
+}

@@ -1,0 +1,35 @@
+namespace AspireAoai.Api.Caching;
+
+/// <summary>
+/// Set on <see cref="HttpContext.Features"/> when the cache answered a request, so usage reporting can record
+/// what the hit saved (the tokens the original answer used; its price follows from the model's pricing).
+/// </summary>
+public sealed class CacheHitFeature
+{
+    internal CacheHitFeature(string entryId, string model, int inputTokensSaved, int outputTokensSaved, TimeSpan age)
+    {
+        EntryId = entryId;
+        Model = model;
+        InputTokensSaved = inputTokensSaved;
+        OutputTokensSaved = outputTokensSaved;
+        Age = age;
+    }
+
+    /// <summary>The entry's key hash.</summary>
+    public string EntryId { get; }
+
+    /// <summary>The pool's logical model the entry was stored for.</summary>
+    public string Model { get; }
+
+    /// <summary>Prompt tokens the upstream call would have used.</summary>
+    public int InputTokensSaved { get; }
+
+    /// <summary>Completion tokens the upstream call would have used.</summary>
+    public int OutputTokensSaved { get; }
+
+    /// <summary>Input plus output tokens saved.</summary>
+    public int TokensSaved => InputTokensSaved + OutputTokensSaved;
+
+    /// <summary>Age of the entry when it was served.</summary>
+    public TimeSpan Age { get; }
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace AspireAoai.Api.Caching;
+
+/// <summary>
+/// Replaces the response body feature for a cacheable MISS. Both ways of writing (the <see cref="Stream"/> and the
+/// <see cref="PipeWriter"/>) pass straight through to the server's own feature, so nothing is buffered or lost,
+/// and every byte written is also copied into the <see cref="ResponseCapture"/>. Setting
+/// <c>HttpResponse.Body</c> instead would put an unflushed pipe in front of the server for writers that use
+/// <c>BodyWriter</c>.
+/// </summary>
+internal sealed class CaptureBodyFeature : IHttpResponseBodyFeature
+{
+    private readonly IHttpResponseBodyFeature _inner;
+    private readonly ResponseCapture _capture;
+
+    public CaptureBodyFeature(IHttpResponseBodyFeature inner, ResponseCapture capture)
+    {
+        _inner = inner;
+        _capture = capture;
+        Stream = new CaptureStream(inner.Stream, capture);
+        Writer = new CapturePipeWriter(inner.Writer, capture);
+    }
+
+    public Stream Stream { get; }
+
+    public PipeWriter Writer { get; }
+
+    public void DisableBuffering() => _inner.DisableBuffering();
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => _inner.StartAsync(cancellationToken);
+
+    public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
+    {
+        // Not a gateway answer; never stored.
+        _capture.Abandon();
+        return _inner.SendFileAsync(path, offset, count, cancellationToken);
+    }
+
+    public Task CompleteAsync() => _inner.CompleteAsync();
+
+    private sealed class CapturePipeWriter(PipeWriter inner, ResponseCapture capture) : PipeWriter
+    {
+        private Memory<byte> _last;
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _last = inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => (_last = inner.GetMemory(sizeHint)).Span;
+
+        public override void Advance(int bytes)
+        {
+            capture.Append(_last.Span[..bytes]);
+            _last = default;
+            inner.Advance(bytes);
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+    }
+}
+
+/// <summary>
+/// The copy of a response body being relayed, in a pooled buffer, up to a limit past which the copy is abandoned
+/// (the answer is then too large to store). Copying is its only cost on the response path.
+/// </summary>
+internal sealed class ResponseCapture
+{
+    private readonly int _limit;
+    private byte[]? _buffer;
+    private int _length;
+
+    public ResponseCapture(int limit) => _limit = limit;
+
+    /// <summary>True when the response outgrew the limit.</summary>
+    public bool Overflowed { get; private set; }
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        if (Overflowed || data.IsEmpty)
+        {
+            return;
+        }
+
+        var needed = _length + data.Length;
+        if (needed > _limit)
+        {
+            Abandon();
+            return;
+        }
+
+        if (_buffer is null || needed > _buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_limit, Math.Max(needed, (_buffer?.Length ?? 4096) * 2)));
+            if (_buffer is not null)
+            {
+                _buffer.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+
+            _buffer = larger;
+        }
+
+        data.CopyTo(_buffer.AsSpan(_length));
+        _length = needed;
+    }
+
+    /// <summary>Stops copying and frees the copy: this response will not be stored.</summary>
+    public void Abandon()
+    {
+        Overflowed = true;
+        Release();
+    }
+
+    /// <summary>Takes the captured bytes (a pooled array and its length); the caller returns the array to the pool.</summary>
+    public (byte[]? Buffer, int Length) Detach()
+    {
+        var buffer = _buffer;
+        _buffer = null;
+        return (buffer, _length);
+    }
+
+    /// <summary>Returns the buffer to the pool if nobody took it.</summary>
+    public void Release()
+    {
+        var buffer = _buffer;
+        _buffer = null;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

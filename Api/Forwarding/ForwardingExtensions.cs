@@ -1,0 +1,26 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AspireAoai.Api.Forwarding;
+
+public static class ForwardingExtensions
+{
+    /// <summary>
+    /// The upstream HttpClient (no standard resilience handler: the gateway's own budgets apply), upstream
+    /// credentials, and the forwarder. The <see cref="TokenCredential"/> defaults to
+    /// <see cref="DefaultAzureCredential"/>, which takes a user-assigned identity from <c>AZURE_CLIENT_ID</c>;
+    /// register another before this call to replace it (tests count fetches that way).
+    /// </summary>
+    public static IHostApplicationBuilder AddUpstreamForwarding(this IHostApplicationBuilder builder)
+    {
+        // SocketsHttpHandler recycles pooled connections itself (PooledConnectionLifetime), so the factory
+        // need not rotate handlers, which would drop warm connections every two minutes.
+        builder.Services.AddUpstreamHttpClient(UpstreamForwarder.ClientName).SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        builder.Services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        builder.Services.AddSingleton<AccessTokenCache>();
+        builder.Services.AddSingleton<UpstreamAuthenticatorFactory>();
+        builder.Services.AddSingleton<UpstreamForwarder>();
+        return builder;
+    }
+}

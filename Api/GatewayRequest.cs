@@ -1,0 +1,54 @@
+using AspireAoai.Api.Auth;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.Routing;
+
+namespace AspireAoai.Api;
+
+/// <summary>
+/// One client request as the gateway's steps see it, after authentication and parsing. Later steps (admission,
+/// cache, usage) read it; the body is the client's bytes, unchanged.
+/// </summary>
+public sealed class GatewayRequest
+{
+    internal GatewayRequest(HttpContext http, ClientContext client, OperationKind operation, ApiStyle style,
+        string requestedModel, DeploymentPool pool, ReadOnlyMemory<byte> body, in ParsedRequest parsed, string? apiVersion, long startTimestamp)
+    {
+        Http = http;
+        Client = client;
+        Operation = operation;
+        Style = style;
+        RequestedModel = requestedModel;
+        Pool = pool;
+        Body = body;
+        Parsed = parsed;
+        ApiVersion = apiVersion;
+        StartTimestamp = startTimestamp;
+    }
+
+    public HttpContext Http { get; }
+
+    /// <summary>The authenticated client.</summary>
+    public ClientContext Client { get; }
+
+    public OperationKind Operation { get; }
+
+    public ApiStyle Style { get; }
+
+    /// <summary>The model or deployment name the client asked for.</summary>
+    public string RequestedModel { get; }
+
+    /// <summary>The pool serving it.</summary>
+    public DeploymentPool Pool { get; }
+
+    /// <summary>The request body exactly as received; valid until the response completes.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>The fields the gateway reads from the body.</summary>
+    public ParsedRequest Parsed { get; }
+
+    /// <summary>The client's api-version (Azure style), or null.</summary>
+    public string? ApiVersion { get; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the request arrived.</summary>
+    public long StartTimestamp { get; }
+}

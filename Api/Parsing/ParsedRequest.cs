@@ -1,0 +1,25 @@
+namespace AspireAoai.Api.Parsing;
+
+/// <summary>What the gateway reads from a request body; everything else passes through untouched.</summary>
+public readonly record struct ParsedRequest
+{
+    /// <summary>The body's <c>model</c>, if any.</summary>
+    public string? Model { get; init; }
+
+    public bool Stream { get; init; }
+
+    /// <summary><c>stream_options.include_usage</c>.</summary>
+    public bool IncludeUsage { get; init; }
+
+    /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>.</summary>
+    public int? MaxTokens { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public long? Seed { get; init; }
+
+    public int? N { get; init; }
+
+    /// <summary>UTF-8 length of <c>messages</c> (chat) or <c>input</c> (embeddings): the input-token estimate's basis.</summary>
+    public int PromptBytes { get; init; }
+}

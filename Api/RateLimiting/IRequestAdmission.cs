@@ -1,0 +1,26 @@
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>
+/// Seam for rate limits and budgets: decides, before routing, whether a request may go upstream. The
+/// rate-limiting feature replaces the default, which admits everything.
+/// </summary>
+public interface IRequestAdmission
+{
+    /// <summary>Admits or rejects <paramref name="request"/>; usually one Redis round trip.</summary>
+    ValueTask<AdmissionDecision> AdmitAsync(GatewayRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>An admission verdict; a rejection carries the OpenAI error the client gets.</summary>
+public readonly record struct AdmissionDecision(bool Admitted, int StatusCode = 200, string? Message = null, string? Code = null, TimeSpan? RetryAfter = null)
+{
+    public static AdmissionDecision Admit => new(true);
+
+    public static AdmissionDecision Reject(int statusCode, string message, string code, TimeSpan? retryAfter = null)
+        => new(false, statusCode, message, code, retryAfter);
+}
+
+internal sealed class AdmitAll : IRequestAdmission
+{
+    public ValueTask<AdmissionDecision> AdmitAsync(GatewayRequest request, CancellationToken cancellationToken)
+        => ValueTask.FromResult(AdmissionDecision.Admit);
+}

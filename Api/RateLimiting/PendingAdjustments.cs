@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>A change to a window after the fact: a reconciliation (refund or extra charge) or a deployment's charge.</summary>
+internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, int Requests, long Day, long Month, bool Create, long QueuedAt);
+
+/// <summary>
+/// Adjustments waiting to be written. They ride along with the next admission's EVALSHA (a few per call), so
+/// reconciliation costs no round trip of its own under load; <see cref="AdjustmentFlusher"/> writes whatever has
+/// waited too long when traffic is quiet. Bounded: while Redis is away for long the oldest are dropped.
+/// </summary>
+internal sealed class PendingAdjustments
+{
+    public const int MaxQueued = 100_000;
+
+    private readonly ConcurrentQueue<Adjustment> _queue = new();
+    private int _count;
+    private long _dropped;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Enqueue(in Adjustment adjustment)
+    {
+        if (Interlocked.Increment(ref _count) > MaxQueued && _queue.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _count);
+            Interlocked.Increment(ref _dropped);
+        }
+
+        _queue.Enqueue(adjustment);
+    }
+
+    public bool TryDequeue(out Adjustment adjustment)
+    {
+        if (_queue.TryDequeue(out adjustment))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>When the oldest adjustment was queued, or null when none waits.</summary>
+    public long? OldestQueuedAt => _queue.TryPeek(out var a) ? a.QueuedAt : null;
+}

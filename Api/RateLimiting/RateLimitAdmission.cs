@@ -1,0 +1,97 @@
+using System.Globalization;
+using AspireAoai.Api.Routing;
+
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>
+/// Admission before routing: estimates the request's tokens, checks and charges the client's limits and the pool's
+/// capacity in one Redis round trip, and turns a refusal into 429 (with when to retry) or, for a request larger than
+/// a whole limit, 400.
+/// </summary>
+internal sealed partial class RateLimitAdmission : IRequestAdmission
+{
+    private readonly LimitCatalog _catalog;
+    private readonly RateLimiter _limiter;
+    private readonly TokenEstimator _estimator;
+    private readonly ILogger<RateLimitAdmission> _logger;
+
+    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, ILogger<RateLimitAdmission> logger)
+    {
+        _catalog = catalog;
+        _limiter = limiter;
+        _estimator = estimator;
+        _logger = logger;
+    }
+
+    public async ValueTask<AdmissionDecision> AdmitAsync(GatewayRequest request, CancellationToken cancellationToken)
+    {
+        var client = _catalog.ForClient(request.Client.Id);
+        var deployments = _catalog.ForPool(request.Pool);
+        if (!client.HasLimits && deployments.Length == 0)
+        {
+            return AdmissionDecision.Admit;
+        }
+
+        var tokens = _estimator.Estimate(request);
+        var result = await _limiter.AcquireAsync(client, deployments, tokens).ConfigureAwait(false);
+        var http = request.Http;
+        if (result.Admitted)
+        {
+            var lease = new RateLimitLease(client, result, tokens, _limiter, http);
+            http.Features.Set(lease);
+            http.Response.OnStarting(RateLimitLease.OnStarting, lease);
+            http.Response.OnCompleted(RateLimitLease.OnCompleted, lease);
+            return AdmissionDecision.Admit;
+        }
+
+        RateLimitLease.WriteHeaders(client, result, http.Response.Headers);
+        return Reject(request, client, result, tokens);
+    }
+
+    private AdmissionDecision Reject(GatewayRequest request, ClientLimits client, in LimitResult result, long tokens)
+    {
+        LogRejected(_logger, client.Id, result.Reason, result.RetryAfterMs);
+        var retry = TimeSpan.FromMilliseconds(Math.Max(1, result.RetryAfterMs));
+        var seconds = Math.Max(1, (long)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        var t = tokens.ToString(CultureInfo.InvariantCulture);
+        if (result.Source == LimitSource.Unavailable)
+        {
+            return AdmissionDecision.Reject(StatusCodes.Status503ServiceUnavailable,
+                "The gateway cannot check rate limits right now (its limit store is unavailable). Please retry shortly.",
+                "rate_limit_store_unavailable", TimeSpan.FromSeconds(1));
+        }
+
+        return result.Reason switch
+        {
+            SlidingWindowScript.ReasonRpm => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests,
+                $"Requests from client '{client.Id}' have exceeded the gateway's limit of {Limit(client.Rpm, result)} requests per minute. Please retry after {seconds} seconds.",
+                "rate_limit_exceeded", retry),
+            SlidingWindowScript.ReasonTpm => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests,
+                $"Requests from client '{client.Id}' have exceeded the gateway's token rate limit of {Limit(client.Tpm, result)} tokens per minute (this request is estimated at {t} tokens, completion included). Please retry after {seconds} seconds.",
+                "rate_limit_exceeded", retry),
+            SlidingWindowScript.ReasonDay => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests,
+                $"Client '{client.Id}' has used its quota of {client.TokensPerDay.ToString(CultureInfo.InvariantCulture)} tokens for today (UTC). Please retry after {seconds} seconds.",
+                "insufficient_quota", retry),
+            SlidingWindowScript.ReasonMonth => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests,
+                $"Client '{client.Id}' has used its quota of {client.TokensPerMonth.ToString(CultureInfo.InvariantCulture)} tokens for this month (UTC). Please retry after {seconds} seconds.",
+                "insufficient_quota", retry),
+            SlidingWindowScript.ReasonCapacity => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests,
+                $"Every deployment of '{request.Pool.Model}' is at its capacity. Please retry after {seconds} seconds.",
+                "rate_limit_exceeded", retry),
+            SlidingWindowScript.ReasonTooLargeTpm => TooLarge($"This request is estimated at {t} tokens (prompt plus max_tokens), more than client '{client.Id}''s whole limit of {Limit(client.Tpm, result)} tokens per minute: it can never be admitted. Lower max_tokens or shorten the prompt."),
+            SlidingWindowScript.ReasonTooLargeDay => TooLarge($"This request is estimated at {t} tokens, more than client '{client.Id}''s whole daily quota of {client.TokensPerDay.ToString(CultureInfo.InvariantCulture)} tokens: it can never be admitted."),
+            SlidingWindowScript.ReasonTooLargeMonth => TooLarge($"This request is estimated at {t} tokens, more than client '{client.Id}''s whole monthly quota of {client.TokensPerMonth.ToString(CultureInfo.InvariantCulture)} tokens: it can never be admitted."),
+            SlidingWindowScript.ReasonTooLargeCapacity => TooLarge($"This request is estimated at {t} tokens, more than the per-minute capacity of every deployment of '{request.Pool.Model}': it can never be served. Lower max_tokens or shorten the prompt."),
+            _ => AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, $"Client '{client.Id}' is over its rate limit. Please retry after {seconds} seconds.", "rate_limit_exceeded", retry),
+        };
+    }
+
+    private static AdmissionDecision TooLarge(string message)
+        => AdmissionDecision.Reject(StatusCodes.Status400BadRequest, message, "tokens_exceed_rate_limit");
+
+    private static string Limit(int configured, in LimitResult result)
+        => (result.Source == LimitSource.Local ? "a local share of " : "") + configured.ToString(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Rate limit refused client {ClientId} (reason {Reason}, retry after {RetryAfterMs} ms)")]
+    private static partial void LogRejected(ILogger logger, string clientId, int reason, long retryAfterMs);
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using AspireAoai.Api.Usage;
+
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>
+/// One admitted request's charge, kept on the <see cref="HttpContext"/> until its usage is known. It writes the
+/// <c>x-ratelimit-*</c> headers when the response starts (after upstream headers were copied, so the client sees its
+/// own limits rather than the deployment's) and settles the charge: to the actual usage when it is reported, or, when
+/// the response completes without a report, by refunding the tokens of a request that failed.
+/// </summary>
+public sealed class RateLimitLease
+{
+    private readonly RateLimiter _limiter;
+    private readonly HttpContext _http;
+    private int _settled;
+
+    internal RateLimitLease(ClientLimits client, in LimitResult result, long tokens, RateLimiter limiter, HttpContext http)
+    {
+        Client = client;
+        Result = result;
+        Tokens = tokens;
+        _limiter = limiter;
+        _http = http;
+    }
+
+    public ClientLimits Client { get; }
+
+    public LimitResult Result { get; }
+
+    /// <summary>Tokens charged at admission (the estimate).</summary>
+    public long Tokens { get; }
+
+    /// <summary>Reconciles the charge with reported usage and charges the deployment that served the request.</summary>
+    internal void Settle(UsageRecord usage, LimitCatalog catalog)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            return;
+        }
+
+        var actual = (long)usage.InputTokens + usage.OutputTokens;
+        if (usage.Status is >= 200 and < 300 && actual == 0)
+        {
+            // Usage unknown (an upstream that sent none): the estimate stays, an upper bound.
+            actual = Tokens;
+        }
+
+        _limiter.Reconcile(Client, Result, Tokens, actual);
+        if (usage.Deployment is { } name && catalog.ForDeployment(name) is { } deployment)
+        {
+            _limiter.ChargeDeployment(deployment, Result, actual);
+        }
+    }
+
+    /// <summary>OnStarting callback: the client's limit and remaining headers.</summary>
+    internal static Task OnStarting(object state)
+    {
+        var lease = (RateLimitLease)state;
+        WriteHeaders(lease.Client, lease.Result, lease._http.Response.Headers);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>OnCompleted callback: a request that failed without a usage report gets its tokens back.</summary>
+    internal static Task OnCompleted(object state)
+    {
+        var lease = (RateLimitLease)state;
+        if (lease._http.Response.StatusCode >= 400 && Interlocked.Exchange(ref lease._settled, 1) == 0)
+        {
+            lease._limiter.Reconcile(lease.Client, lease.Result, lease.Tokens, 0);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sets the client's limit and remaining headers from a decision.</summary>
+    internal static void WriteHeaders(ClientLimits client, in LimitResult result, IHeaderDictionary headers)
+    {
+        int rpm = client.Rpm, tpm = client.Tpm;
+        if (result.Source == LimitSource.Local)
+        {
+            rpm = client.Local.Rpm;
+            tpm = client.Local.Tpm;
+        }
+
+        if (rpm > 0)
+        {
+            headers["x-ratelimit-limit-requests"] = rpm.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-requests"] = Math.Max(0, rpm - result.Requests).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (tpm > 0)
+        {
+            headers["x-ratelimit-limit-tokens"] = tpm.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-tokens"] = Math.Max(0, tpm - result.Tokens).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+}

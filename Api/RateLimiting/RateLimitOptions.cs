@@ -1,0 +1,91 @@
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>What the gateway does when Redis cannot answer an admission in time.</summary>
+public enum RedisFailureMode
+{
+    /// <summary>Admit against a per-replica in-memory limiter (limits divided by <see cref="RateLimitOptions.FallbackReplicas"/>).</summary>
+    FailOpen,
+
+    /// <summary>Refuse with 503 until Redis answers again.</summary>
+    FailClosed,
+}
+
+/// <summary>Rate-limit defaults and Redis behaviour (section <c>Gateway:RateLimits</c>).</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "Gateway:RateLimits";
+
+    /// <summary>Turns admission control off entirely (every request admitted, no Redis traffic).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests per minute for a client without its own <c>Rpm</c>; null = unlimited.</summary>
+    public int? Rpm { get; set; }
+
+    /// <summary>Tokens per minute for a client without its own <c>Tpm</c>; null = unlimited.</summary>
+    public int? Tpm { get; set; }
+
+    /// <summary>Tokens per UTC day for a client without its own <c>TokensPerDay</c>; null = none.</summary>
+    public long? TokensPerDay { get; set; }
+
+    /// <summary>Tokens per UTC calendar month for a client without its own <c>TokensPerMonth</c>; null = none.</summary>
+    public long? TokensPerMonth { get; set; }
+
+    /// <summary>Capacity TPM of a deployment without <c>Gateway:Deployments:{i}:CapacityTpm</c>; null = unlimited.</summary>
+    public int? DeploymentTpm { get; set; }
+
+    /// <summary>Capacity RPM of a deployment without <c>Gateway:Deployments:{i}:CapacityRpm</c>; null = unlimited.</summary>
+    public int? DeploymentRpm { get; set; }
+
+    /// <summary>
+    /// Share of a deployment's capacity the gateway uses (0-1]: leaves room for the estimate error and for the
+    /// requests in flight on other replicas, so the gateway moves on before Azure answers 429.
+    /// </summary>
+    public double DeploymentHeadroom { get; set; } = 0.9;
+
+    /// <summary>Completion tokens charged up front when a chat request sets neither <c>max_tokens</c> nor <c>max_completion_tokens</c>.</summary>
+    public int DefaultCompletionTokens { get; set; } = 1000;
+
+    /// <summary>
+    /// Width of one sub-bucket of the 60 s sliding window, in milliseconds (divides 60000). Smaller buckets
+    /// waste less of the limit (a window spans 60 s plus one bucket) at a little more Redis work.
+    /// </summary>
+    public int BucketMilliseconds { get; set; } = 1000;
+
+    /// <summary>Redis-unavailable policy.</summary>
+    public RedisFailureMode FailureMode { get; set; } = RedisFailureMode.FailOpen;
+
+    /// <summary>
+    /// Fail-open only: how many replicas share the limits, so each one enforces 1/N of every limit locally while
+    /// Redis is away. 1 keeps the full limit per replica.
+    /// </summary>
+    public int FallbackReplicas { get; set; } = 1;
+
+    /// <summary>Longest an admission waits for Redis before applying <see cref="FailureMode"/>.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After a Redis failure, how long admissions skip Redis before one request probes it again.</summary>
+    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Connection name of the Redis client (<c>ConnectionStrings:{name}</c>).</summary>
+    public string ConnectionName { get; set; } = "redis";
+}
+
+/// <summary>The rate-limit fields of one client (<c>Gateway:Clients:{i}</c>); the rest of the section belongs to Auth.</summary>
+public sealed class ClientRateLimitOptions
+{
+    public string Id { get; set; } = "";
+
+    public int? Rpm { get; set; }
+
+    public int? Tpm { get; set; }
+
+    public long? TokensPerDay { get; set; }
+
+    public long? TokensPerMonth { get; set; }
+}
+
+/// <summary>The clients' rate-limit fields (section <c>Gateway</c>, list <c>Clients</c>).</summary>
+public sealed class ClientRateLimitsOptions
+{
+    public IList<ClientRateLimitOptions> Clients { get; set; } = new List<ClientRateLimitOptions>();
+}

@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>Where an admission decision came from.</summary>
+public enum LimitSource
+{
+    Redis,
+    Local,
+    Unavailable,
+}
+
+/// <summary>An admission decision with what the response headers and a later reconciliation need.</summary>
+public readonly record struct LimitResult(
+    bool Admitted,
+    int Reason,
+    long RetryAfterMs,
+    long Requests,
+    long Tokens,
+    long NowMs,
+    long Bucket,
+    long Day,
+    long Month,
+    LimitSource Source)
+{
+    public bool TooLarge => Reason is SlidingWindowScript.ReasonTooLargeTpm or SlidingWindowScript.ReasonTooLargeDay or SlidingWindowScript.ReasonTooLargeMonth;
+}
+
+/// <summary>
+/// Checks and charges a client's limits (and reads the pool's deployment windows) in one EVALSHA, applies the
+/// Redis-unavailable policy, and queues reconciliations so they ride along with later admissions.
+/// </summary>
+public sealed class RateLimiter
+{
+    /// <summary>Adjustment slots carried by every admission (unused slots are inert).</summary>
+    internal const int Slots = 4;
+
+    /// <summary>Adjustments per flush call when traffic is quiet.</summary>
+    internal const int FlushBatch = 64;
+
+    private static readonly RedisValue AdmitMode = "a";
+    private static readonly RedisValue FlushMode = "f";
+    private static readonly RedisValue Zero = 0;
+    private static readonly RedisValue SlotCount = Slots;
+    private static readonly RedisValue One = "1";
+    private static readonly RedisValue ZeroFlag = "0";
+
+    private readonly RedisLimitConnection _redis;
+    private readonly PendingAdjustments _pending = new();
+    private readonly TimeProvider _time;
+    private readonly RedisFailureMode _failureMode;
+    private readonly RedisValue _bucketMs;
+    private readonly RedisValue _window;
+    private readonly RedisValue _ttl;
+    private readonly int _bucketWidth;
+    private readonly ConcurrentQueue<ArgsBuffer>[] _buffers;
+
+    public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time)
+    {
+        _redis = redis;
+        _time = time;
+        var o = options.Value;
+        _failureMode = o.FailureMode;
+        _bucketWidth = o.BucketMilliseconds;
+        _bucketMs = o.BucketMilliseconds;
+        _window = 60_000 / o.BucketMilliseconds;
+        _ttl = 60_000 + (2 * o.BucketMilliseconds);
+        _buffers = new ConcurrentQueue<ArgsBuffer>[65];
+        for (var i = 0; i < _buffers.Length; i++)
+        {
+            _buffers[i] = new ConcurrentQueue<ArgsBuffer>();
+        }
+    }
+
+    /// <summary>Test hook: the server-time override in milliseconds passed to the script (0 = Redis TIME).</summary>
+    internal Func<long>? ClockOverride { get; set; }
+
+    internal PendingAdjustments Pending => _pending;
+
+    internal RedisLimitConnection Connection => _redis;
+
+    /// <summary>
+    /// Checks and, when it fits, charges <paramref name="tokens"/> and one request to <paramref name="client"/>; rejects
+    /// when no deployment of <paramref name="deployments"/> has room. One Redis round trip.
+    /// </summary>
+    public async ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    {
+        var d = deployments.Length;
+        if (!_buffers[d].TryDequeue(out var args))
+        {
+            args = new ArgsBuffer(d);
+        }
+
+        var keys = args.Keys;
+        var values = args.Values;
+        keys[0] = client.Key;
+        values[0] = AdmitMode;
+        values[1] = ClockOverride?.Invoke() ?? 0;
+        values[2] = _bucketMs;
+        values[3] = _window;
+        values[4] = _ttl;
+        values[5] = tokens;
+        values[6] = client.Rpm;
+        values[7] = client.Tpm;
+        values[8] = client.TokensPerDay;
+        values[9] = client.TokensPerMonth;
+        values[10] = d;
+        values[11] = SlotCount;
+        for (var k = 0; k < d; k++)
+        {
+            keys[1 + k] = deployments[k].Key;
+            values[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * k)] = deployments[k].UsableTpm;
+            values[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * k) + 1] = deployments[k].UsableRpm;
+        }
+
+        var taken = FillSlots(keys, values, 1 + d, SlidingWindowScript.AdmitFixedArgs, client.Key, out var carriedBuffer);
+
+        var result = await _redis.EvaluateAsync(keys, values).ConfigureAwait(false);
+        if (result is null)
+        {
+            // Not written: put the carried adjustments back for the next call. The buffer may still be referenced by
+            // a timed-out command, so it is not reused.
+            Requeue(carriedBuffer, taken);
+            return Fallback(client, tokens);
+        }
+
+        _buffers[d].Enqueue(args);
+        var reply = (RedisResult[])result!;
+        var nowMs = (long)reply[5];
+        for (var k = 0; k < d; k++)
+        {
+            deployments[k].Observe((long)reply[SlidingWindowScript.ReplyFixed + (2 * k)], (long)reply[SlidingWindowScript.ReplyFixed + (2 * k) + 1], nowMs);
+        }
+
+        return new LimitResult((long)reply[0] == 1, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
+            (long)reply[6], (long)reply[7], (long)reply[8], LimitSource.Redis);
+    }
+
+    /// <summary>
+    /// Reconciles a request admitted by <paramref name="admitted"/> once its actual tokens are known: refunds or charges the
+    /// difference in the sub-bucket it was charged to (and its day and month), so the window holds what was really used.
+    /// </summary>
+    public void Reconcile(ClientLimits client, in LimitResult admitted, long charged, long actual)
+    {
+        var delta = actual - charged;
+        if (delta == 0 || !admitted.Admitted)
+        {
+            return;
+        }
+
+        if (admitted.Source == LimitSource.Local)
+        {
+            client.Local.Adjust(admitted.Bucket, delta);
+            return;
+        }
+
+        if (admitted.Source == LimitSource.Redis)
+        {
+            _pending.Enqueue(new Adjustment(client.Key, admitted.Bucket, delta, 0, client.TokensPerDay > 0 ? admitted.Day : 0,
+                client.TokensPerMonth > 0 ? admitted.Month : 0, Create: false, _time.GetTimestamp()));
+        }
+    }
+
+    /// <summary>Charges a deployment with a request's actual tokens, in the sub-bucket of its admission.</summary>
+    public void ChargeDeployment(DeploymentLimits deployment, in LimitResult admitted, long tokens)
+    {
+        deployment.AddLocal(tokens);
+        if (admitted.Source == LimitSource.Redis)
+        {
+            _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Create: true, _time.GetTimestamp()));
+        }
+    }
+
+    /// <summary>Writes queued adjustments older than <paramref name="minAge"/>; returns how many were written.</summary>
+    internal async Task<int> FlushAsync(TimeSpan minAge)
+    {
+        var written = 0;
+        var batch = new List<Adjustment>(FlushBatch);
+        while (_pending.OldestQueuedAt is { } oldest && _time.GetElapsedTime(oldest) >= minAge && _redis.IsAvailable)
+        {
+            batch.Clear();
+            while (batch.Count < FlushBatch && _pending.TryDequeue(out var a))
+            {
+                batch.Add(a);
+            }
+
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            var keys = new RedisKey[batch.Count];
+            var values = new RedisValue[SlidingWindowScript.FlushFixedArgs + (batch.Count * SlidingWindowScript.ArgsPerAdjustment)];
+            values[0] = FlushMode;
+            values[1] = ClockOverride?.Invoke() ?? 0;
+            values[2] = _bucketMs;
+            values[3] = _window;
+            values[4] = _ttl;
+            values[5] = batch.Count;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                keys[i] = batch[i].Key;
+                Write(values, SlidingWindowScript.FlushFixedArgs + (i * SlidingWindowScript.ArgsPerAdjustment), batch[i]);
+            }
+
+            if (await _redis.EvaluateAsync(keys, values).ConfigureAwait(false) is null)
+            {
+                foreach (var a in batch)
+                {
+                    _pending.Enqueue(a);
+                }
+
+                break;
+            }
+
+            written += batch.Count;
+        }
+
+        return written;
+    }
+
+    private LimitResult Fallback(ClientLimits client, long tokens)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_failureMode == RedisFailureMode.FailClosed)
+        {
+            return new LimitResult(false, 0, 0, 0, 0, nowMs, 0, 0, 0, LimitSource.Unavailable);
+        }
+
+        var local = client.Local.TryAcquire(nowMs, tokens);
+        var reason = local.Admitted ? SlidingWindowScript.ReasonNone
+            : local.TooLarge ? SlidingWindowScript.ReasonTooLargeTpm
+            : client.Rpm > 0 && local.Requests + 1 > client.Local.Rpm ? SlidingWindowScript.ReasonRpm : SlidingWindowScript.ReasonTpm;
+        return new LimitResult(local.Admitted, reason, local.RetryAfterMs, local.Requests, local.Tokens, nowMs, local.Bucket, 0, 0, LimitSource.Local);
+    }
+
+    /// <summary>
+    /// Moves up to <see cref="Slots"/> queued adjustments into the key/value slots starting at <paramref name="keyStart"/> /
+    /// <paramref name="valueStart"/>; the other slots are made inert (bucket 0 is never inside a window).
+    /// </summary>
+    private int FillSlots(RedisKey[] keys, RedisValue[] values, int keyStart, int valueStart, RedisKey filler, out Adjustment[]? carried)
+    {
+        carried = null;
+        var taken = 0;
+        for (var s = 0; s < Slots; s++)
+        {
+            var v = valueStart + (s * SlidingWindowScript.ArgsPerAdjustment);
+            if (_pending.Count > 0 && _pending.TryDequeue(out var a))
+            {
+                carried ??= new Adjustment[Slots];
+                carried[taken++] = a;
+                keys[keyStart + s] = a.Key;
+                Write(values, v, a);
+            }
+            else
+            {
+                keys[keyStart + s] = filler;
+                values[v] = Zero;
+                values[v + 1] = Zero;
+                values[v + 2] = Zero;
+                values[v + 3] = Zero;
+                values[v + 4] = Zero;
+                values[v + 5] = ZeroFlag;
+            }
+        }
+
+        return taken;
+    }
+
+    private static void Write(RedisValue[] values, int v, in Adjustment a)
+    {
+        values[v] = a.Bucket;
+        values[v + 1] = a.Tokens;
+        values[v + 2] = a.Requests;
+        values[v + 3] = a.Day;
+        values[v + 4] = a.Month;
+        values[v + 5] = a.Create ? One : ZeroFlag;
+    }
+
+    private void Requeue(Adjustment[]? carried, int taken)
+    {
+        for (var i = 0; i < taken; i++)
+        {
+            _pending.Enqueue(carried![i]);
+        }
+    }
+
+    /// <summary>Keys and values of one admission call for a pool of a given size, reused between calls.</summary>
+    private sealed class ArgsBuffer(int deployments)
+    {
+        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + Slots];
+
+        public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * deployments)];
+    }
+}

@@ -1,0 +1,89 @@
+using AspireAoai.Api.Routing;
+using AspireAoai.Api.Usage;
+using AspireAoai.ServiceDefaults.Redis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.RateLimiting;
+
+public static class RateLimitingExtensions
+{
+    /// <summary>Admission before routing. Until rate limits exist, every authenticated request is admitted.</summary>
+    public static IHostApplicationBuilder AddRequestAdmission(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<IRequestAdmission, AdmitAll>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Rate limits shared by every replica through Redis (<c>Gateway:RateLimits</c>, the limits of
+    /// <c>Gateway:Clients</c> and the capacity of <c>Gateway:Deployments</c>): replaces the admission and
+    /// deployment-capacity seams and wraps the usage reporter to reconcile charges. Call it after the routing and
+    /// usage features are registered. Registers the Redis client (<see cref="AoaiRedisExtensions.AddAoaiRedis"/>) from
+    /// <c>ConnectionStrings:{ConnectionName}</c> unless one is registered already.
+    /// </summary>
+    public static IHostApplicationBuilder AddRateLimiting(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
+        services.AddOptions<ClientRateLimitsOptions>().BindConfiguration("Gateway").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClientRateLimitsOptions>, ClientRateLimitsOptionsValidator>();
+
+        var section = builder.Configuration.GetSection(RateLimitOptions.SectionName);
+        if (!section.GetValue(nameof(RateLimitOptions.Enabled), true))
+        {
+            return builder;
+        }
+
+        // Without a connection string there is no shared store: every replica limits alone (the fail-open path).
+        var connectionName = section.GetValue(nameof(RateLimitOptions.ConnectionName), "redis")!;
+        if (!services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService)
+            && !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(connectionName)))
+        {
+            builder.AddAoaiRedis(connectionName);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LimitCatalog>();
+        services.AddSingleton<TokenEstimator>();
+        services.AddSingleton(sp => new RedisLimitConnection(
+            sp.GetService<IConnectionMultiplexer>,
+            sp.GetRequiredService<IOptions<RateLimitOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisLimitConnection>>()));
+        services.AddSingleton<RateLimiter>();
+        services.AddHostedService<AdjustmentFlusher>();
+        services.Replace(ServiceDescriptor.Singleton<IRequestAdmission, RateLimitAdmission>());
+        services.Replace(ServiceDescriptor.Singleton<IDeploymentCapacity, DeploymentCapacity>());
+        DecorateUsageReporter(services);
+        return builder;
+    }
+
+    /// <summary>Wraps the registered usage reporter (or a no-op one) in <see cref="UsageReconciler"/>.</summary>
+    private static void DecorateUsageReporter(IServiceCollection services)
+    {
+        ServiceDescriptor? inner = null;
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IUsageReporter) && !services[i].IsKeyedService)
+            {
+                inner = services[i];
+                services.RemoveAt(i);
+                break;
+            }
+        }
+
+        services.AddSingleton<IUsageReporter>(sp => new UsageReconciler(Create(sp, inner), sp.GetRequiredService<LimitCatalog>()));
+    }
+
+    private static IUsageReporter Create(IServiceProvider sp, ServiceDescriptor? descriptor) => descriptor switch
+    {
+        null => new NoUsageReporter(),
+        { ImplementationInstance: IUsageReporter instance } => instance,
+        { ImplementationFactory: { } factory } => (IUsageReporter)factory(sp),
+        { ImplementationType: { } type } => (IUsageReporter)ActivatorUtilities.CreateInstance(sp, type),
+        _ => new NoUsageReporter(),
+    };
+}

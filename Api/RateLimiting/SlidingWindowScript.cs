@@ -1,0 +1,261 @@
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>
+/// The Lua script behind every admission: applies queued adjustments, evicts expired sub-buckets, checks and
+/// charges every limit of the client at once, and reads the pool's deployment windows, in one EVALSHA.
+/// </summary>
+/// <remarks>
+/// <para>Window: a hash per key holding one field per sub-bucket (<c>t{i}</c> tokens, <c>r{i}</c> requests,
+/// i = server milliseconds / bucket width), running totals <c>tt</c> / <c>rt</c> and the oldest bucket that may
+/// still hold data <c>w</c>. A request in bucket c is checked against buckets c-W..c (W = 60 s / width): the window
+/// spans 60 s plus the current bucket, so no real 60 s interval, wherever it starts, ever holds more than the
+/// limit. The cost is at most one bucket of the limit (1/61 with 1 s buckets) and no 2x burst at window edges.
+/// Eviction walks from <c>w</c> and is O(1) amortised.</para>
+/// <para>Quotas: fields <c>d</c>/<c>dt</c> (UTC day number, tokens) and <c>m</c>/<c>mt</c> (year*12+month, tokens),
+/// reset when the day or month changes. Calendar arithmetic is Hinnant's days/civil conversion.</para>
+/// <para>Time: <c>redis.call('TIME')</c>, so every replica shares one clock; a non-zero ARGV[2] overrides it (tests).</para>
+/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), KEYS[2+D..1+D+E] adjusted keys;
+/// ARGV: 2 now override, 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month
+/// (0 = none), 11 D, 12 E, then 6 values per adjustment from 13: bucket, tokens, requests, day, month, create;
+/// then usable TPM and RPM of each deployment. When no deployment has room the request is refused (reason 8).
+/// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, then
+/// requests and tokens of each deployment.</para>
+/// <para>Flush (ARGV[1]='f'): KEYS[1..E] adjusted keys; ARGV 2-5 as above, 6 E, adjustments from 7.</para>
+/// </remarks>
+internal static class SlidingWindowScript
+{
+    public const int ReasonNone = 0;
+    public const int ReasonRpm = 1;
+    public const int ReasonTpm = 2;
+    public const int ReasonDay = 3;
+    public const int ReasonMonth = 4;
+    public const int ReasonTooLargeTpm = 5;
+    public const int ReasonTooLargeDay = 6;
+    public const int ReasonTooLargeMonth = 7;
+    public const int ReasonCapacity = 8;
+    public const int ReasonTooLargeCapacity = 9;
+
+    /// <summary>Leading ARGV of an admission, before the adjustments.</summary>
+    public const int AdmitFixedArgs = 12;
+
+    /// <summary>Leading ARGV of a flush, before the adjustments.</summary>
+    public const int FlushFixedArgs = 6;
+
+    /// <summary>Values per adjustment.</summary>
+    public const int ArgsPerAdjustment = 6;
+
+    /// <summary>Fixed reply fields before the deployments' pairs.</summary>
+    public const int ReplyFixed = 9;
+
+    public const string Text = """
+        local mode = ARGV[1]
+        local now = tonumber(ARGV[2])
+        if now == 0 then
+          local t = redis.call('TIME')
+          now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local bms = tonumber(ARGV[3])
+        local W = tonumber(ARGV[4])
+        local ttl = tonumber(ARGV[5])
+        local cur = math.floor(now / bms)
+        local start = cur - W
+        local day = math.floor(now / 86400000)
+
+        local function month_of(d)
+          local z = d + 719468
+          local era = math.floor(z / 146097)
+          local doe = z - era * 146097
+          local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+          local y = yoe + era * 400
+          local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+          local mp = math.floor((5 * doy + 2) / 153)
+          local m = mp < 10 and mp + 3 or mp - 9
+          if m <= 2 then y = y + 1 end
+          return y * 12 + m - 1
+        end
+
+        local function month_start_ms(mi)
+          local y = math.floor(mi / 12)
+          local m = mi % 12 + 1
+          if m <= 2 then y = y - 1 end
+          local era = math.floor(y / 400)
+          local yoe = y - era * 400
+          local mp = m > 2 and m - 3 or m + 9
+          local doy = math.floor((153 * mp + 2) / 5)
+          local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+          return (era * 146097 + doe - 719468) * 86400000
+        end
+
+        local function evict(key)
+          local w = tonumber(redis.call('HGET', key, 'w'))
+          if w == nil or w >= start then return end
+          local last = math.min(start - 1, w + W)
+          local ts, rs = 0, 0
+          for i = w, last do
+            local tf, rf = 't' .. i, 'r' .. i
+            local v = redis.call('HMGET', key, tf, rf)
+            if v[1] or v[2] then
+              ts = ts + (tonumber(v[1]) or 0)
+              rs = rs + (tonumber(v[2]) or 0)
+              redis.call('HDEL', key, tf, rf)
+            end
+          end
+          if start - 1 > w + W then
+            redis.call('HSET', key, 'tt', 0, 'rt', 0, 'w', start)
+          else
+            if ts ~= 0 then redis.call('HINCRBY', key, 'tt', -ts) end
+            if rs ~= 0 then redis.call('HINCRBY', key, 'rt', -rs) end
+            redis.call('HSET', key, 'w', start)
+          end
+        end
+
+        local function shift(key, field, total, delta, create)
+          local v = tonumber(redis.call('HGET', key, field))
+          if v == nil then
+            if not create or delta <= 0 then return end
+            v = 0
+          end
+          local nv = v + delta
+          if nv < 0 then nv = 0 end
+          if nv ~= v then
+            redis.call('HSET', key, field, nv)
+            redis.call('HINCRBY', key, total, nv - v)
+          end
+        end
+
+        local function adjust(key, a)
+          local b, dt, dr = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+          local dd, dm, create = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5] == '1'
+          if create then evict(key) end
+          if b >= start and b <= cur then
+            if create then
+              local w = tonumber(redis.call('HGET', key, 'w'))
+              if w == nil or b < w then redis.call('HSET', key, 'w', b) end
+            end
+            if dt ~= 0 then shift(key, 't' .. b, 'tt', dt, create) end
+            if dr ~= 0 then shift(key, 'r' .. b, 'rt', dr, create) end
+            if create then redis.call('PEXPIRE', key, ttl) end
+          end
+          if dt ~= 0 and dd > 0 and tonumber(redis.call('HGET', key, 'd')) == dd then
+            local v = tonumber(redis.call('HGET', key, 'dt')) or 0
+            redis.call('HSET', key, 'dt', math.max(0, v + dt))
+          end
+          if dt ~= 0 and dm > 0 and tonumber(redis.call('HGET', key, 'm')) == dm then
+            local v = tonumber(redis.call('HGET', key, 'mt')) or 0
+            redis.call('HSET', key, 'mt', math.max(0, v + dt))
+          end
+        end
+
+        local function fit(key, p, total, need, limit)
+          local fields = {}
+          for i = start, cur do fields[#fields + 1] = p .. i end
+          local v = redis.call('HMGET', key, unpack(fields))
+          local acc = 0
+          for k = 1, #v do
+            acc = acc + (tonumber(v[k]) or 0)
+            if total - acc + need <= limit then return (start + k - 1 + W + 1) * bms - now end
+          end
+          return (cur + W + 1) * bms - now
+        end
+
+        if mode == 'f' then
+          local e = tonumber(ARGV[6])
+          for k = 1, e do adjust(KEYS[k], 7 + (k - 1) * 6) end
+          return 1
+        end
+
+        local key = KEYS[1]
+        local tokens, rpm, tpm = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+        local dq, mq = tonumber(ARGV[9]), tonumber(ARGV[10])
+        local D, E = tonumber(ARGV[11]), tonumber(ARGV[12])
+        for k = 1, E do adjust(KEYS[1 + D + k], 13 + (k - 1) * 6) end
+
+        evict(key)
+        local h = redis.call('HMGET', key, 'tt', 'rt', 'd', 'dt', 'm', 'mt')
+        local tt, rt = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+        local month = 0
+        if mq > 0 then month = month_of(day) end
+        local dt, mt = 0, 0
+        if tonumber(h[3]) == day then dt = tonumber(h[4]) or 0 end
+        if mq > 0 and tonumber(h[5]) == month then mt = tonumber(h[6]) or 0 end
+
+        local dep = {}
+        local fits, large = (D == 0), (D > 0)
+        local base = 13 + E * 6
+        for k = 1, D do
+          local dk = KEYS[1 + k]
+          evict(dk)
+          local v = redis.call('HMGET', dk, 'rt', 'tt')
+          local drt, dtt = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+          local dtpm, drpm = tonumber(ARGV[base + (k - 1) * 2]), tonumber(ARGV[base + (k - 1) * 2 + 1])
+          dep[k] = { drt, dtt, dtpm, drpm }
+          if dtpm == 0 or tokens <= dtpm then large = false end
+          if (dtpm == 0 or dtt + tokens <= dtpm) and (drpm == 0 or drt + 1 <= drpm) then fits = true end
+        end
+
+        local reason, retry = 0, 0
+        if tpm > 0 and tokens > tpm then reason = 5
+        elseif dq > 0 and tokens > dq then reason = 6
+        elseif mq > 0 and tokens > mq then reason = 7
+        else
+          if rpm > 0 and rt + 1 > rpm then
+            reason = 1
+            retry = math.max(retry, fit(key, 'r', rt, 1, rpm))
+          end
+          if tpm > 0 and tt + tokens > tpm then
+            if reason == 0 then reason = 2 end
+            retry = math.max(retry, fit(key, 't', tt, tokens, tpm))
+          end
+          if dq > 0 and dt + tokens > dq then
+            if reason == 0 then reason = 3 end
+            retry = math.max(retry, (day + 1) * 86400000 - now)
+          end
+          if mq > 0 and mt + tokens > mq then
+            if reason == 0 then reason = 4 end
+            retry = math.max(retry, month_start_ms(month + 1) - now)
+          end
+          if reason == 0 and large then
+            reason = 9
+          elseif reason == 0 and not fits then
+            reason = 8
+            retry = -1
+            for k = 1, D do
+              local x = dep[k]
+              local r = 0
+              if x[3] > 0 and x[2] + tokens > x[3] then r = math.max(r, fit(KEYS[1 + k], 't', x[2], tokens, x[3])) end
+              if x[4] > 0 and x[1] + 1 > x[4] then r = math.max(r, fit(KEYS[1 + k], 'r', x[1], 1, x[4])) end
+              if retry < 0 or r < retry then retry = r end
+            end
+          end
+        end
+
+        local admitted = 0
+        if reason == 0 then
+          admitted = 1
+          redis.call('HINCRBY', key, 't' .. cur, tokens)
+          redis.call('HINCRBY', key, 'r' .. cur, 1)
+          tt = redis.call('HINCRBY', key, 'tt', tokens)
+          rt = redis.call('HINCRBY', key, 'rt', 1)
+          redis.call('HSETNX', key, 'w', cur)
+          local keep = ttl
+          if dq > 0 then
+            if dt == 0 then redis.call('HSET', key, 'd', day, 'dt', tokens) else redis.call('HINCRBY', key, 'dt', tokens) end
+            dt = dt + tokens
+            keep = math.max(keep, (day + 1) * 86400000 - now + 60000)
+          end
+          if mq > 0 then
+            if mt == 0 then redis.call('HSET', key, 'm', month, 'mt', tokens) else redis.call('HINCRBY', key, 'mt', tokens) end
+            mt = mt + tokens
+            keep = math.max(keep, month_start_ms(month + 1) - now + 60000)
+          end
+          redis.call('PEXPIRE', key, keep)
+        end
+
+        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month }
+        for k = 1, D do
+          reply[#reply + 1] = dep[k][1]
+          reply[#reply + 1] = dep[k][2]
+        end
+        return reply
+        """;
+}

@@ -1,0 +1,233 @@
+using System.Buffers;
+using System.Text.Json;
+using AspireAoai.Api.Parsing;
+using Microsoft.ML.Tokenizers;
+using Microsoft.Extensions.Options;
+
+namespace AspireAoai.Api.RateLimiting;
+
+/// <summary>
+/// Estimates a request's tokens before it goes upstream: the prompt with the model's tokenizer (o200k_base for the
+/// gpt-4o family and newer, cl100k_base for older models) counted the way OpenAI does for chat (3 tokens per message,
+/// 1 per name, 3 to prime the reply), plus the completion it may produce (<c>max_completion_tokens</c> /
+/// <c>max_tokens</c>, else a configured default, times <c>n</c>). Embeddings count their input only.
+/// </summary>
+public sealed class TokenEstimator
+{
+    internal const int PerMessage = 3;
+    internal const int PerName = 1;
+    internal const int ReplyPriming = 3;
+
+    private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+
+    private readonly int _defaultCompletion;
+
+    public TokenEstimator(IOptions<RateLimitOptions> options) => _defaultCompletion = options.Value.DefaultCompletionTokens;
+
+    /// <summary>Loads both vocabularies (a few hundred milliseconds each) so no request pays for it.</summary>
+    public static void WarmUp()
+    {
+        O200k.Value.CountTokens("warm up");
+        Cl100k.Value.CountTokens("warm up");
+    }
+
+    /// <summary>The tokenizer of a model.</summary>
+    public static Tokenizer ForModel(string model) => UsesO200k(model) ? O200k.Value : Cl100k.Value;
+
+    /// <summary>True for the models OpenAI tokenizes with o200k_base.</summary>
+    public static bool UsesO200k(string model) =>
+        model.StartsWith("gpt-4o", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("gpt-4.1", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("gpt-4.5", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("gpt-5", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("o1", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("o3", StringComparison.OrdinalIgnoreCase) ||
+        model.StartsWith("o4", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Prompt plus completion tokens the request may use.</summary>
+    public long Estimate(GatewayRequest request) => Estimate(request.Operation, request.Pool.Model, request.Body.Span, request.Parsed.MaxTokens, request.Parsed.N);
+
+    /// <summary>Prompt plus completion tokens of a body.</summary>
+    public long Estimate(OperationKind operation, string model, ReadOnlySpan<byte> body, int? maxTokens, int? n)
+    {
+        var tokenizer = ForModel(model);
+        if (operation == OperationKind.Embeddings)
+        {
+            return Math.Max(1, CountEmbeddingsInput(tokenizer, body));
+        }
+
+        var prompt = CountChatPrompt(tokenizer, body);
+        var completion = (long)(maxTokens ?? _defaultCompletion) * Math.Max(1, n ?? 1);
+        return prompt + completion;
+    }
+
+    /// <summary>Prompt tokens of a chat body (messages; tool definitions at about 4 bytes a token).</summary>
+    public static long CountChatPrompt(Tokenizer tokenizer, ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        long total = ReplyPriming;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return total;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("messages"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    total += CountMessages(tokenizer, ref reader);
+                    continue;
+                }
+            }
+            else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
+            {
+                reader.Read();
+                var from = reader.TokenStartIndex;
+                reader.Skip();
+                total += ((reader.BytesConsumed - from) / 4) + 1;
+                continue;
+            }
+            else
+            {
+                reader.Read();
+            }
+
+            reader.Skip();
+        }
+
+        return total;
+    }
+
+    /// <summary>Input tokens of an embeddings body: strings tokenized, token arrays counted.</summary>
+    public static long CountEmbeddingsInput(Tokenizer tokenizer, ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return 0;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isInput = reader.ValueTextEquals("input"u8);
+            reader.Read();
+            if (!isInput)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                return Count(tokenizer, ref reader);
+            }
+
+            long total = 0;
+            var depth = reader.CurrentDepth;
+            while (reader.Read() && reader.CurrentDepth > depth)
+            {
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    total += Count(tokenizer, ref reader);
+                }
+                else if (reader.TokenType == JsonTokenType.Number)
+                {
+                    total++;
+                }
+            }
+
+            return total;
+        }
+
+        return 0;
+    }
+
+    private static long CountMessages(Tokenizer tokenizer, ref Utf8JsonReader reader)
+    {
+        long total = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            total += PerMessage;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isName = reader.ValueTextEquals("name"u8);
+                var isText = isName || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("content"u8);
+                reader.Read();
+                if (isText && reader.TokenType == JsonTokenType.String)
+                {
+                    total += Count(tokenizer, ref reader) + (isName ? PerName : 0);
+                }
+                else if (isText && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    total += CountParts(tokenizer, ref reader);
+                }
+                else if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                {
+                    // tool_calls and the like: about 4 bytes a token.
+                    var from = reader.TokenStartIndex;
+                    reader.Skip();
+                    total += ((reader.BytesConsumed - from) / 4) + 1;
+                }
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Content parts: text is tokenized; an image is charged a fixed 85 tokens (the low-detail cost).</summary>
+    private static long CountParts(Tokenizer tokenizer, ref Utf8JsonReader reader)
+    {
+        long total = 0;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 2)
+            {
+                if (reader.ValueTextEquals("text"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        total += Count(tokenizer, ref reader);
+                    }
+                }
+                else if (reader.ValueTextEquals("image_url"u8))
+                {
+                    total += 85;
+                }
+            }
+        }
+
+        return total;
+    }
+
+    private static int Count(Tokenizer tokenizer, ref Utf8JsonReader reader)
+    {
+        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        var chars = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            var written = reader.CopyString(chars);
+            return tokenizer.CountTokens(chars.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+}

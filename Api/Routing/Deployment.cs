@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Parsing;
+
+namespace AspireAoai.Api.Routing;
+
+/// <summary>
+/// An upstream deployment at run time: where it is, how to authenticate, and whether it is cooling down.
+/// Health is a single timestamp updated lock-free, so reading it on every routing decision costs nothing.
+/// </summary>
+public sealed class Deployment
+{
+    private const int MaxCachedApiVersions = 16;
+
+    private readonly string _chatPrefix;
+    private readonly string _embeddingsPrefix;
+    private readonly string _defaultApiVersion;
+    private readonly Uri _chatDefault;
+    private readonly Uri _embeddingsDefault;
+    private readonly ConcurrentDictionary<string, Uri> _otherChatVersions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Uri> _otherEmbeddingsVersions = new(StringComparer.Ordinal);
+
+    private long _coolingUntilTicks;
+    private long _attempts;
+    private long _failures;
+    private long _cooldowns;
+    private int _lastStatus;
+    private string? _lastFailure;
+    private long _lastFailureTicks;
+
+    internal Deployment(DeploymentOptions options, IUpstreamAuthenticator auth, string defaultApiVersion)
+    {
+        Name = options.Name;
+        Model = options.Model;
+        AzureDeployment = options.Deployment;
+        Region = options.Region ?? "";
+        Priority = options.Priority;
+        Weight = options.Weight;
+        CapacityTpm = options.CapacityTpm;
+        CapacityRpm = options.CapacityRpm;
+        Auth = auth;
+        var endpoint = options.Endpoint.EndsWith('/') ? options.Endpoint : options.Endpoint + "/";
+        Endpoint = new Uri(endpoint, UriKind.Absolute);
+        ServerAddress = Endpoint.Host;
+        ServerPort = Endpoint.Port;
+        var escaped = Uri.EscapeDataString(AzureDeployment);
+        _chatPrefix = $"{endpoint}openai/deployments/{escaped}/chat/completions?api-version=";
+        _embeddingsPrefix = $"{endpoint}openai/deployments/{escaped}/embeddings?api-version=";
+        _defaultApiVersion = defaultApiVersion;
+        _chatDefault = new Uri(_chatPrefix + defaultApiVersion);
+        _embeddingsDefault = new Uri(_embeddingsPrefix + defaultApiVersion);
+        _chatSpanName = "chat " + Model;
+        _embeddingsSpanName = "embeddings " + Model;
+        NameHeader = new Microsoft.Extensions.Primitives.StringValues(Name);
+    }
+
+    private readonly string _chatSpanName;
+    private readonly string _embeddingsSpanName;
+
+    /// <summary>Span name by the GenAI conventions: <c>{operation} {model}</c>.</summary>
+    public string SpanName(OperationKind operation) => operation == OperationKind.Embeddings ? _embeddingsSpanName : _chatSpanName;
+
+    /// <summary><see cref="Name"/> as a header value, allocated once.</summary>
+    internal Microsoft.Extensions.Primitives.StringValues NameHeader { get; }
+
+    /// <summary>Unique id in the gateway, e.g. <c>eastus-gpt-4o</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Logical model this deployment serves.</summary>
+    public string Model { get; }
+
+    /// <summary>Deployment name at the Azure OpenAI resource.</summary>
+    public string AzureDeployment { get; }
+
+    public string Region { get; }
+
+    public int Priority { get; }
+
+    public int Weight { get; }
+
+    public int? CapacityTpm { get; }
+
+    public int? CapacityRpm { get; }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>Host for <c>server.address</c>.</summary>
+    public string ServerAddress { get; }
+
+    public int ServerPort { get; }
+
+    public IUpstreamAuthenticator Auth { get; }
+
+    /// <summary>Index in its pool; set by the pool.</summary>
+    internal int PoolIndex { get; set; }
+
+    /// <summary>Upstream URL for an operation; the client's api-version when it sent one.</summary>
+    public Uri GetUri(OperationKind operation, string? apiVersion)
+    {
+        if (apiVersion is null || apiVersion == _defaultApiVersion)
+        {
+            return operation == OperationKind.Embeddings ? _embeddingsDefault : _chatDefault;
+        }
+
+        var cache = operation == OperationKind.Embeddings ? _otherEmbeddingsVersions : _otherChatVersions;
+        if (cache.TryGetValue(apiVersion, out var cached))
+        {
+            return cached;
+        }
+
+        var uri = new Uri((operation == OperationKind.Embeddings ? _embeddingsPrefix : _chatPrefix) + apiVersion);
+        // Clients use one or two versions; the bound only guards against a client cycling through many.
+        if (cache.Count < MaxCachedApiVersions)
+        {
+            cache.TryAdd(apiVersion, uri);
+        }
+
+        return uri;
+    }
+
+    /// <summary>True while a cool-down is in force at <paramref name="now"/>.</summary>
+    public bool IsCooling(DateTimeOffset now) => Volatile.Read(ref _coolingUntilTicks) > now.UtcTicks;
+
+    /// <summary>End of the cool-down in force at <paramref name="now"/>, if any.</summary>
+    public DateTimeOffset? CoolingUntil(DateTimeOffset now)
+    {
+        var ticks = Volatile.Read(ref _coolingUntilTicks);
+        return ticks > now.UtcTicks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>
+    /// Starts (or lengthens) a cool-down until <paramref name="until"/>. A shorter cool-down never shortens a
+    /// longer one: two requests failing at once must not let the deployment back early.
+    /// </summary>
+    internal bool CoolDown(DateTimeOffset until)
+    {
+        var target = until.UtcTicks;
+        var current = Volatile.Read(ref _coolingUntilTicks);
+        while (target > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _coolingUntilTicks, target, current);
+            if (seen == current)
+            {
+                Interlocked.Increment(ref _cooldowns);
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends any cool-down now (admin action).</summary>
+    internal void ResetCooldown() => Volatile.Write(ref _coolingUntilTicks, 0);
+
+    internal void RecordAttempt() => Interlocked.Increment(ref _attempts);
+
+    internal void RecordStatus(int status) => Volatile.Write(ref _lastStatus, status);
+
+    internal void RecordFailure(string reason, int status, DateTimeOffset at)
+    {
+        Interlocked.Increment(ref _failures);
+        Volatile.Write(ref _lastStatus, status);
+        Volatile.Write(ref _lastFailure, reason);
+        Volatile.Write(ref _lastFailureTicks, at.UtcTicks);
+    }
+
+    internal DeploymentSnapshot Snapshot(DateTimeOffset now)
+    {
+        var until = CoolingUntil(now);
+        var lastFailureTicks = Volatile.Read(ref _lastFailureTicks);
+        return new DeploymentSnapshot(
+            Name, Model, AzureDeployment, Region, Endpoint.GetLeftPart(UriPartial.Authority), Priority, Weight,
+            Auth.Kind, until is null ? "healthy" : "cooling", until,
+            until is null ? 0 : (long)Math.Ceiling((until.Value - now).TotalMilliseconds),
+            Interlocked.Read(ref _attempts), Interlocked.Read(ref _failures), Interlocked.Read(ref _cooldowns),
+            Volatile.Read(ref _lastStatus) is var s and > 0 ? s : null, Volatile.Read(ref _lastFailure),
+            lastFailureTicks == 0 ? null : new DateTimeOffset(lastFailureTicks, TimeSpan.Zero),
+            CapacityTpm, CapacityRpm);
+    }
+}
+
+/// <summary>What the admin endpoint shows for one deployment.</summary>
+public sealed record DeploymentSnapshot(
+    string Name,
+    string Model,
+    string Deployment,
+    string Region,
+    string Endpoint,
+    int Priority,
+    int Weight,
+    string Auth,
+    string State,
+    DateTimeOffset? CoolingUntil,
+    long CooldownRemainingMs,
+    long Attempts,
+    long Failures,
+    long Cooldowns,
+    int? LastStatus,
+    string? LastFailure,
+    DateTimeOffset? LastFailureAt,
+    int? CapacityTpm,
+    int? CapacityRpm);

@@ -1,0 +1,46 @@
+namespace AspireAoai.Api.Routing;
+
+/// <summary>One upstream Azure OpenAI deployment (<c>Gateway:Deployments:{i}</c>).</summary>
+public sealed class DeploymentOptions
+{
+    /// <summary>Unique id of this deployment in the gateway, e.g. <c>eastus-gpt-4o</c>.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Base URL of the resource, e.g. <c>https://x.openai.azure.com/</c>.</summary>
+    public string Endpoint { get; set; } = "";
+
+    /// <summary>The Azure deployment name at that endpoint.</summary>
+    public string Deployment { get; set; } = "";
+
+    /// <summary>The logical model clients ask for, e.g. <c>gpt-4o</c>; deployments sharing it form a pool.</summary>
+    public string Model { get; set; } = "";
+
+    public string? Region { get; set; }
+
+    /// <summary>1 is tried first; a higher number only when every deployment of lower numbers is cooling.</summary>
+    public int Priority { get; set; } = 1;
+
+    /// <summary>Share of traffic among deployments of the same priority.</summary>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>Key for the <c>api-key</c> header; absent means managed identity.</summary>
+    public string? ApiKey { get; set; }
+
+    public int? CapacityTpm { get; set; }
+
+    public int? CapacityRpm { get; set; }
+}
+
+/// <summary>The upstream deployments and how they are called (section <c>Gateway</c>).</summary>
+public sealed class UpstreamOptions
+{
+    public const string SectionName = "Gateway";
+
+    public IList<DeploymentOptions> Deployments { get; set; } = new List<DeploymentOptions>();
+
+    /// <summary>
+    /// api-version sent upstream when the client did not send one (OpenAI-style <c>/v1</c> calls). Azure-style
+    /// calls pass the client's own api-version through.
+    /// </summary>
+    public string UpstreamApiVersion { get; set; } = "2024-10-21";
+}

@@ -1,0 +1,456 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace AspireAoai.Api.Telemetry;
+
+/// <summary>One content-filter verdict seen in a response.</summary>
+/// <param name="Source"><c>prompt</c> (prompt filter results or a filtered-prompt error) or <c>completion</c>.</param>
+/// <param name="Category">hate, self_harm, sexual, violence, jailbreak, ... or <c>other</c>.</param>
+/// <param name="Severity">safe, low, medium, high; <c>detected</c>/<c>not_detected</c> for detection-only categories.</param>
+/// <param name="Filtered">Whether this category blocked the content.</param>
+public readonly record struct ContentFilterVerdict(string Source, string Category, string Severity, bool Filtered);
+
+/// <summary>
+/// Watches a response as it is relayed, without holding it: a JSON body is fed chunk by chunk to an
+/// incremental <see cref="Utf8JsonReader"/>, an SSE body line by line. It picks out the response id and
+/// model, usage, finish reasons, and content-filter results (prompt filter results, a filtered completion,
+/// or the <c>innererror.content_filter_result</c> of a filtered prompt). Content text is never read.
+/// </summary>
+public sealed class ResponseObserver : IDisposable
+{
+    private const int MaxDepth = 64;
+    private const int MaxCarryBytes = 1024 * 1024;
+    private const int MaxVerdicts = 64;
+    private const int MaxFinishReasons = 16;
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
+    private readonly Kind[] _kinds = new Kind[MaxDepth + 1];
+    private readonly Prop[] _props = new Prop[MaxDepth + 1];
+    private readonly List<string> _finishReasons = new(2);
+    private readonly List<ContentFilterVerdict> _verdicts = new(4);
+    private JsonReaderState _state = new(ReaderOptions);
+    private byte[]? _carry;
+    private int _carryLength;
+    private bool _failed;
+    private bool _complete;
+
+    private string _category = "other";
+    private string? _severity;
+    private bool _filtered;
+    private bool _detected;
+
+    /// <summary><c>id</c> of the response (first seen).</summary>
+    public string? ResponseId { get; private set; }
+
+    /// <summary><c>model</c> of the response.</summary>
+    public string? ResponseModel { get; private set; }
+
+    /// <summary><c>usage.prompt_tokens</c>.</summary>
+    public int? InputTokens { get; private set; }
+
+    /// <summary><c>usage.completion_tokens</c>.</summary>
+    public int? OutputTokens { get; private set; }
+
+    /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>.</summary>
+    public int? CachedInputTokens { get; private set; }
+
+    /// <summary><c>error.code</c> of an error body.</summary>
+    public string? ErrorCode { get; private set; }
+
+    /// <summary>Every non-null <c>finish_reason</c>, in order.</summary>
+    public IReadOnlyList<string> FinishReasons => _finishReasons;
+
+    /// <summary>Content-filter verdicts: every prompt category, and each completion category that filtered.</summary>
+    public IReadOnlyList<ContentFilterVerdict> Verdicts => _verdicts;
+
+    /// <summary>True when some choice ended with <c>finish_reason: content_filter</c>.</summary>
+    public bool CompletionFiltered { get; private set; }
+
+    /// <summary>True when the body could not be followed (invalid or too unusual); what was seen so far stands.</summary>
+    public bool Failed => _failed;
+
+    /// <summary>Feeds the next chunk of a JSON (non-streaming) body.</summary>
+    public void FeedJson(ReadOnlySpan<byte> chunk)
+    {
+        if (_failed || _complete || chunk.IsEmpty)
+        {
+            return;
+        }
+
+        ReadOnlySpan<byte> data = chunk;
+        if (_carryLength > 0)
+        {
+            EnsureCarry(_carryLength + chunk.Length);
+            chunk.CopyTo(_carry.AsSpan(_carryLength));
+            data = _carry.AsSpan(0, _carryLength + chunk.Length);
+        }
+
+        var reader = new Utf8JsonReader(data, isFinalBlock: false, _state);
+        try
+        {
+            while (reader.Read())
+            {
+                Handle(ref reader);
+                if (reader.CurrentDepth == 0 && reader.TokenType == JsonTokenType.EndObject)
+                {
+                    _complete = true;
+                    ReleaseCarry();
+                    return;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            _failed = true;
+            ReleaseCarry();
+            return;
+        }
+
+        _state = reader.CurrentState;
+        var rest = data[(int)reader.BytesConsumed..];
+        if (rest.Length > MaxCarryBytes)
+        {
+            _failed = true;
+            ReleaseCarry();
+            return;
+        }
+
+        EnsureCarry(rest.Length);
+        rest.CopyTo(_carry);
+        _carryLength = rest.Length;
+    }
+
+    /// <summary>Feeds the next chunk of a <c>text/event-stream</c> body.</summary>
+    public void FeedSse(ReadOnlySpan<byte> chunk)
+    {
+        if (_failed || chunk.IsEmpty)
+        {
+            return;
+        }
+
+        if (_carryLength > 0)
+        {
+            EnsureCarry(_carryLength + chunk.Length);
+            chunk.CopyTo(_carry.AsSpan(_carryLength));
+            var all = _carry.AsSpan(0, _carryLength + chunk.Length);
+            var consumed = ProcessLines(all);
+            var rest = all[consumed..];
+            rest.CopyTo(_carry);
+            _carryLength = rest.Length;
+        }
+        else
+        {
+            var consumed = ProcessLines(chunk);
+            var rest = chunk[consumed..];
+            if (rest.Length > 0)
+            {
+                EnsureCarry(rest.Length);
+                rest.CopyTo(_carry);
+                _carryLength = rest.Length;
+            }
+        }
+
+        if (_carryLength > MaxCarryBytes)
+        {
+            _failed = true;
+            ReleaseCarry();
+        }
+    }
+
+    private int ProcessLines(ReadOnlySpan<byte> data)
+    {
+        var consumed = 0;
+        while (true)
+        {
+            var newline = data[consumed..].IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                return consumed;
+            }
+
+            var line = data.Slice(consumed, newline);
+            consumed += newline + 1;
+            if (line.Length > 0 && line[^1] == (byte)'\r')
+            {
+                line = line[..^1];
+            }
+
+            if (!line.StartsWith("data:"u8))
+            {
+                continue;
+            }
+
+            var payload = line[5..];
+            if (payload.Length > 0 && payload[0] == (byte)' ')
+            {
+                payload = payload[1..];
+            }
+
+            if (payload.IsEmpty || payload.SequenceEqual("[DONE]"u8))
+            {
+                continue;
+            }
+
+            ParseEvent(payload);
+        }
+    }
+
+    private void ParseEvent(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, isFinalBlock: true, new JsonReaderState(ReaderOptions));
+        try
+        {
+            while (reader.Read())
+            {
+                Handle(ref reader);
+            }
+        }
+        catch (JsonException)
+        {
+            // One malformed event does not stop the observation of the next ones.
+        }
+    }
+
+    private void Handle(ref Utf8JsonReader reader)
+    {
+        var depth = reader.CurrentDepth;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                var kind = depth == 0
+                    ? (reader.TokenType == JsonTokenType.StartObject ? Kind.Root : Kind.Other)
+                    : ChildKind(_kinds[depth - 1], _props[depth], reader.TokenType == JsonTokenType.StartArray);
+                _kinds[depth] = kind;
+                _props[depth + 1] = Prop.None;
+                if (kind is Kind.Category)
+                {
+                    _severity = null;
+                    _filtered = false;
+                    _detected = false;
+                }
+
+                break;
+
+            case JsonTokenType.EndObject:
+                if (_kinds[depth] == Kind.Category)
+                {
+                    EmitCategory(_kinds[depth - 1]);
+                }
+
+                break;
+
+            case JsonTokenType.PropertyName:
+                var parent = _kinds[depth - 1];
+                _props[depth] = parent == Kind.Other ? Prop.None : PropFor(ref reader, parent);
+                break;
+
+            case JsonTokenType.String:
+            case JsonTokenType.Number:
+            case JsonTokenType.True:
+            case JsonTokenType.False:
+                if (depth > 0 && _kinds[depth - 1] != Kind.Other)
+                {
+                    HandleValue(ref reader, _kinds[depth - 1], _props[depth]);
+                }
+
+                break;
+        }
+    }
+
+    private static Kind ChildKind(Kind parent, Prop prop, bool isArray) => (parent, prop, isArray) switch
+    {
+        (Kind.Root, Prop.Usage, false) => Kind.Usage,
+        (Kind.Usage, Prop.PromptTokensDetails, false) => Kind.PromptDetails,
+        (Kind.Root, Prop.Choices, true) => Kind.Choices,
+        (Kind.Choices, _, false) => Kind.Choice,
+        (Kind.Root, Prop.PromptFilterResults, true) => Kind.PromptFilters,
+        (Kind.PromptFilters, _, false) => Kind.PromptFilterItem,
+        (Kind.PromptFilterItem, Prop.ContentFilterResults, false) => Kind.PromptFilterResults,
+        (Kind.Choice, Prop.ContentFilterResults, false) => Kind.ChoiceFilterResults,
+        (Kind.Root, Prop.Error, false) => Kind.Error,
+        (Kind.Error, Prop.InnerError, false) => Kind.InnerError,
+        (Kind.InnerError, Prop.ContentFilterResult, false) => Kind.ErrorFilterResults,
+        (Kind.PromptFilterResults or Kind.ChoiceFilterResults or Kind.ErrorFilterResults, Prop.Category, false) => Kind.Category,
+        _ => Kind.Other,
+    };
+
+    private Prop PropFor(ref Utf8JsonReader reader, Kind parent)
+    {
+        switch (parent)
+        {
+            case Kind.Root:
+                if (reader.ValueTextEquals("id"u8)) return Prop.Id;
+                if (reader.ValueTextEquals("model"u8)) return Prop.Model;
+                if (reader.ValueTextEquals("usage"u8)) return Prop.Usage;
+                if (reader.ValueTextEquals("choices"u8)) return Prop.Choices;
+                if (reader.ValueTextEquals("prompt_filter_results"u8)) return Prop.PromptFilterResults;
+                if (reader.ValueTextEquals("error"u8)) return Prop.Error;
+                return Prop.None;
+            case Kind.Usage:
+                if (reader.ValueTextEquals("prompt_tokens"u8)) return Prop.PromptTokens;
+                if (reader.ValueTextEquals("completion_tokens"u8)) return Prop.CompletionTokens;
+                if (reader.ValueTextEquals("prompt_tokens_details"u8)) return Prop.PromptTokensDetails;
+                return Prop.None;
+            case Kind.PromptDetails:
+                return reader.ValueTextEquals("cached_tokens"u8) ? Prop.CachedTokens : Prop.None;
+            case Kind.Choice:
+                if (reader.ValueTextEquals("finish_reason"u8)) return Prop.FinishReason;
+                if (reader.ValueTextEquals("content_filter_results"u8)) return Prop.ContentFilterResults;
+                return Prop.None;
+            case Kind.PromptFilterItem:
+                return reader.ValueTextEquals("content_filter_results"u8) ? Prop.ContentFilterResults : Prop.None;
+            case Kind.Error:
+                if (reader.ValueTextEquals("code"u8)) return Prop.Code;
+                if (reader.ValueTextEquals("innererror"u8)) return Prop.InnerError;
+                return Prop.None;
+            case Kind.InnerError:
+                return reader.ValueTextEquals("content_filter_result"u8) ? Prop.ContentFilterResult : Prop.None;
+            case Kind.PromptFilterResults:
+            case Kind.ChoiceFilterResults:
+            case Kind.ErrorFilterResults:
+                _category = ContentFilterNames.Category(ref reader);
+                return Prop.Category;
+            case Kind.Category:
+                if (reader.ValueTextEquals("filtered"u8)) return Prop.Filtered;
+                if (reader.ValueTextEquals("severity"u8)) return Prop.Severity;
+                if (reader.ValueTextEquals("detected"u8)) return Prop.Detected;
+                return Prop.None;
+            default:
+                return Prop.None;
+        }
+    }
+
+    private void HandleValue(ref Utf8JsonReader reader, Kind parent, Prop prop)
+    {
+        switch (prop)
+        {
+            case Prop.Id when parent == Kind.Root && reader.TokenType == JsonTokenType.String && ResponseId is null:
+                ResponseId = reader.GetString();
+                break;
+            case Prop.Model when parent == Kind.Root && reader.TokenType == JsonTokenType.String:
+                if (ResponseModel is null || !reader.ValueTextEquals(ResponseModel))
+                {
+                    ResponseModel = reader.GetString();
+                }
+
+                break;
+            case Prop.PromptTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var input):
+                InputTokens = input;
+                break;
+            case Prop.CompletionTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var output):
+                OutputTokens = output;
+                break;
+            case Prop.CachedTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var cached):
+                CachedInputTokens = cached;
+                break;
+            case Prop.FinishReason when reader.TokenType == JsonTokenType.String:
+                var reason = ContentFilterNames.FinishReason(ref reader);
+                if (ReferenceEquals(reason, ContentFilterNames.ContentFilter))
+                {
+                    CompletionFiltered = true;
+                }
+
+                if (_finishReasons.Count < MaxFinishReasons)
+                {
+                    _finishReasons.Add(reason);
+                }
+
+                break;
+            case Prop.Code when parent == Kind.Error && reader.TokenType == JsonTokenType.String:
+                ErrorCode = reader.GetString();
+                break;
+            case Prop.Filtered when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
+                _filtered = reader.GetBoolean();
+                break;
+            case Prop.Detected when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
+                _detected = reader.GetBoolean();
+                break;
+            case Prop.Severity when reader.TokenType == JsonTokenType.String:
+                _severity = ContentFilterNames.Severity(ref reader);
+                break;
+        }
+    }
+
+    private void EmitCategory(Kind results)
+    {
+        var source = results == Kind.ChoiceFilterResults ? "completion" : "prompt";
+        // Per-chunk completion results repeat on every chunk of a stream: only a filtering verdict is news.
+        if ((results == Kind.ChoiceFilterResults && !_filtered) || _verdicts.Count >= MaxVerdicts)
+        {
+            return;
+        }
+
+        var severity = _severity ?? (_detected ? "detected" : "not_detected");
+        _verdicts.Add(new ContentFilterVerdict(source, _category, severity, _filtered));
+    }
+
+    private void EnsureCarry(int size)
+    {
+        if (_carry is null)
+        {
+            _carry = ArrayPool<byte>.Shared.Rent(Math.Max(size, 4096));
+        }
+        else if (_carry.Length < size)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, _carry.Length * 2));
+            _carry.AsSpan(0, _carryLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_carry);
+            _carry = larger;
+        }
+    }
+
+    private void ReleaseCarry()
+    {
+        _carryLength = 0;
+        if (_carry is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_carry);
+            _carry = null;
+        }
+    }
+
+    public void Dispose() => ReleaseCarry();
+
+    private enum Kind : byte
+    {
+        Other,
+        Root,
+        Usage,
+        PromptDetails,
+        Choices,
+        Choice,
+        PromptFilters,
+        PromptFilterItem,
+        PromptFilterResults,
+        ChoiceFilterResults,
+        Error,
+        InnerError,
+        ErrorFilterResults,
+        Category,
+    }
+
+    private enum Prop : byte
+    {
+        None,
+        Id,
+        Model,
+        Usage,
+        Choices,
+        PromptFilterResults,
+        Error,
+        PromptTokens,
+        CompletionTokens,
+        PromptTokensDetails,
+        CachedTokens,
+        FinishReason,
+        ContentFilterResults,
+        ContentFilterResult,
+        Code,
+        InnerError,
+        Category,
+        Filtered,
+        Severity,
+        Detected,
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using AspireAoai.Accounting.Pricing;
+using AspireAoai.Accounting.Usage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Usage;
+
+/// <summary>
+/// Turns each finished request into a <see cref="UsageEvent"/> and queues it; <see cref="UsageStreamWriter"/>
+/// writes the queue to Redis in pipelined batches. Reporting never waits for Redis, so a response is
+/// never delayed by accounting, and an event queued after the upstream answered is written even if the client
+/// has gone.
+/// </summary>
+public sealed partial class RedisUsageReporter : IUsageReporter
+{
+    private readonly Channel<PendingUsage> _queue;
+    private readonly IPriceTable _prices;
+    private readonly Counter<long> _dropped;
+    private readonly ILogger<RedisUsageReporter> _logger;
+
+    public RedisUsageReporter(IOptions<UsageOptions> options, IPriceTable prices, IMeterFactory meters, ILogger<RedisUsageReporter> logger)
+    {
+        _queue = Channel.CreateBounded<PendingUsage>(new BoundedChannelOptions(options.Value.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        _prices = prices;
+        _logger = logger;
+        var meter = meters.Create(UsageTelemetry.MeterName);
+        _dropped = meter.CreateCounter<long>("aoai.usage.events.dropped", "{event}",
+            "Usage events this replica could not queue because Redis was unavailable for too long.");
+        meter.CreateObservableGauge("aoai.usage.events.queued", () => (long)_queue.Reader.Count, "{event}",
+            "Usage events waiting to be written to the usage stream.");
+    }
+
+    internal ChannelReader<PendingUsage> Reader => _queue.Reader;
+
+    internal void Complete() => _queue.Writer.TryComplete();
+
+    public void Report(GatewayRequest request, UsageRecord usage) => Report(usage);
+
+    /// <summary>Queues one event; also used for requests that ended before a <see cref="GatewayRequest"/> existed.</summary>
+    public void Report(UsageRecord usage)
+    {
+        var pending = ToPending(usage);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            _dropped.Add(1);
+            LogDropped(_logger, usage.RequestId, usage.ClientId);
+        }
+    }
+
+    /// <summary>The event and its cost, priced with the model the pool serves.</summary>
+    internal PendingUsage ToPending(UsageRecord usage)
+    {
+        var priced = PricedName(usage);
+        var usageEvent = new UsageEvent(
+            usage.RequestId,
+            usage.Timestamp,
+            usage.ClientId,
+            usage.Model,
+            priced,
+            usage.Deployment ?? "",
+            usage.Region ?? "",
+            usage.InputTokens,
+            usage.CachedInputTokens,
+            usage.OutputTokens,
+            usage.CacheHit,
+            usage.SavedInputTokens,
+            usage.SavedOutputTokens,
+            usage.Status,
+            (long)usage.LatencyMs,
+            (long)(usage.TimeToFirstByteMs ?? 0),
+            usage.Stream);
+        var cost = CostCalculator.Calculate(usageEvent, _prices);
+        return new PendingUsage(usageEvent, cost.Cost);
+    }
+
+    /// <summary>
+    /// The pool's logical model when it is priced, else the versioned model upstream reported (an alias), else
+    /// nothing: the Worker then flags the event as unpriced instead of pricing it at zero.
+    /// </summary>
+    private string PricedName(UsageRecord usage)
+    {
+        var at = usage.Timestamp;
+        if (_prices.TryGetPrice(usage.Model, at, out var model, out _))
+        {
+            return model;
+        }
+
+        if (usage.ResponseModel is { Length: > 0 } responseModel && _prices.TryGetPrice(responseModel, at, out model, out _))
+        {
+            return model;
+        }
+
+        return "";
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning,
+        Message = "Usage queue full: dropped the event of request {RequestId} for client {ClientId}")]
+    private static partial void LogDropped(ILogger logger, string requestId, string clientId);
+}
+
+/// <summary>An event waiting to be written, with its cost (null when unpriced).</summary>
+internal readonly record struct PendingUsage(UsageEvent Event, decimal? Cost);
+
+internal static class UsageTelemetry
+{
+    public const string MeterName = "AspireAoai.Api.Usage";
+}

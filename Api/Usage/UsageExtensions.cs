@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Usage;
+
+public static class UsageExtensions
+{
+    /// <summary>
+    /// One usage event per finished request, written to the Redis stream <c>aoai:usage</c> in pipelined batches off
+    /// the request path (<see cref="UsageOptions"/>, section <c>Gateway:Usage</c>), with the running spend budgets read.
+    /// Without a Redis connection string (or with <c>Gateway:Usage:Enabled=false</c>) records go nowhere. Register
+    /// before rate limiting, which wraps the reporter to reconcile token charges.
+    /// </summary>
+    public static IHostApplicationBuilder AddUsageReporting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UsageOptions>()
+            .BindConfiguration(UsageOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddPricing();
+
+        var enabled = builder.Configuration.GetValue($"{UsageOptions.SectionName}:{nameof(UsageOptions.Enabled)}", true);
+        if (!enabled || string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))
+        {
+            builder.Services.TryAddSingleton<IUsageReporter, NoUsageReporter>();
+            return builder;
+        }
+
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService))
+        {
+            builder.AddAoaiRedis();
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RedisUsageReporter>();
+        builder.Services.AddSingleton<IUsageReporter>(sp => sp.GetRequiredService<RedisUsageReporter>());
+        builder.Services.AddHostedService<UsageStreamWriter>();
+        return builder;
+    }
+}

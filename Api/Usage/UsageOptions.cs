@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AspireAoai.Api.Usage;
+
+/// <summary>How usage events reach the Redis stream (section <c>Gateway:Usage</c>).</summary>
+public sealed class UsageOptions
+{
+    public const string SectionName = "Gateway:Usage";
+
+    /// <summary>Off only for benchmarks of the bare gateway; with it off nothing is accounted.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Events waiting for Redis in this replica. Past it (Redis down for long) new events are counted in the
+    /// <c>aoai.usage.events.dropped</c> metric and logged, never allowed to block a response.
+    /// </summary>
+    [Range(1_000, 10_000_000)]
+    public int QueueCapacity { get; set; } = 200_000;
+
+    /// <summary>Events written per pipelined batch.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// How long a request id is remembered so that a batch retried after a lost reply is not appended twice.
+    /// </summary>
+    [Range(60, 7 * 24 * 3600)]
+    public int DeduplicationSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>Approximate bound of the stream (<c>XADD MAXLEN ~</c>).</summary>
+    [Range(10_000, 100_000_000)]
+    public int StreamMaxLength { get; set; } = AspireAoai.Accounting.Usage.UsageStream.DefaultMaxLength;
+}

@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireAoai.Simulator;
+
+namespace AspireAoai.Api.Tests.Infrastructure;
+
+/// <summary>An in-process simulator on a free Kestrel port: one simulated region.</summary>
+public sealed class SimulatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SimulatorHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Starts a simulator with no latency (tests add latency through faults).</summary>
+    public static async Task<SimulatorHost> StartAsync(string region, params string[] extraArgs)
+    {
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--Simulator:Region={region}",
+            "--Simulator:Latency:TimeToFirstTokenMs=0",
+            "--Simulator:Latency:PerTokenMs=0",
+            "--Logging:LogLevel:Default=Warning",
+            // Capacity well above what the tests send: a test that wants 429s switches them on as faults.
+            "--Simulator:Deployments:0:Name=gpt-4o",
+            "--Simulator:Deployments:0:Rpm=1000000",
+            "--Simulator:Deployments:0:Tpm=100000000",
+            "--Simulator:Deployments:1:Name=gpt-4o-mini",
+            "--Simulator:Deployments:1:Rpm=1000000",
+            "--Simulator:Deployments:1:Tpm=100000000",
+            "--Simulator:Deployments:2:Name=text-embedding-3-large",
+            "--Simulator:Deployments:2:Rpm=1000000",
+            "--Simulator:Deployments:2:Tpm=100000000",
+            .. extraArgs,
+        ];
+        var app = SimulatorApp.Build(args);
+        await app.StartAsync();
+        return new SimulatorHost(app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+    }
+
+    /// <summary>POST /sim/faults.</summary>
+    public async Task AddFaultAsync(string kind, int? count = null, int? retryAfterMs = null, int? delayMs = null, string? deployment = null, int? durationMs = null)
+    {
+        using var response = await Http.PostAsJsonAsync("sim/faults", new { kind, count, retryAfterMs, delayMs, deployment, durationMs });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Requests that reached a deployment of this simulator (GET /sim/stats).</summary>
+    public async Task<long> RequestsAsync(string deployment)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync("sim/stats"));
+        return doc.RootElement.GetProperty("deployments").TryGetProperty(deployment, out var stats)
+            ? stats.GetProperty("requests").GetInt64()
+            : 0;
+    }
+
+    public async Task ResetAsync()
+    {
+        using var response = await Http.PostAsync("sim/reset", null);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

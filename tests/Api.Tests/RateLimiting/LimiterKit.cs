@@ -1,0 +1,51 @@
+using AspireAoai.Api.RateLimiting;
+using AspireAoai.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Tests.RateLimiting;
+
+/// <summary>A <see cref="RateLimiter"/> on its own multiplexer to a real redis-server: one "replica" of the limiter.</summary>
+internal sealed class LimiterKit : IAsyncDisposable
+{
+    private LimiterKit(ConnectionMultiplexer multiplexer, RedisLimitConnection connection, RateLimiter limiter, RateLimitOptions options)
+    {
+        Multiplexer = multiplexer;
+        Connection = connection;
+        Limiter = limiter;
+        Options = options;
+    }
+
+    public ConnectionMultiplexer Multiplexer { get; }
+
+    public RedisLimitConnection Connection { get; }
+
+    public RateLimiter Limiter { get; }
+
+    public RateLimitOptions Options { get; }
+
+    public static async Task<LimiterKit> StartAsync(RedisServer redis, Action<RateLimitOptions>? configure = null)
+    {
+        // A generous timeout: the build machine is shared, and these tests are about arithmetic, not latency.
+        var options = new RateLimitOptions { RedisTimeout = TimeSpan.FromSeconds(2) };
+        configure?.Invoke(options);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(
+            $"{redis.ConnectionString},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000,connectRetry=1");
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options);
+        var connection = new RedisLimitConnection(() => multiplexer, wrapped, TimeProvider.System, NullLogger<RedisLimitConnection>.Instance);
+        await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, TimeProvider.System), options);
+    }
+
+    public ClientLimits Client(string id, int rpm = 0, int tpm = 0, long day = 0, long month = 0)
+        => new(id, rpm, tpm, day, month, Options.BucketMilliseconds, Options.FallbackReplicas);
+
+    public static DeploymentLimits Deployment(string name, int tpm, int rpm = 0) => new(name, tpm, rpm, 1.0);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        await Multiplexer.DisposeAsync();
+    }
+}

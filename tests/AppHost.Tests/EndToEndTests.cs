@@ -26,11 +26,11 @@ public sealed class EndToEndTests(AppHostFixture fixture) : IClassFixture<AppHos
         var chat = CreateAzureClient().GetChatClient("gpt-4o");
 
         ChatCompletion completion = await chat.CompleteChatAsync(
-            [new UserChatMessage("Say hello to the end-to-end test.")],
-            new ChatCompletionOptions { MaxOutputTokenCount = 20 });
+            [new UserChatMessage("Say hello to the end-to-end test.")]);
 
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
-        Assert.False(string.IsNullOrWhiteSpace(completion.Content[0].Text));
+        // The simulator's answer echoes the start of the prompt, so it proves the request went all the way through.
+        Assert.Contains("Say hello", completion.Content[0].Text, StringComparison.Ordinal);
         Assert.StartsWith("gpt-4o", completion.Model, StringComparison.Ordinal);
         Assert.True(completion.Usage.InputTokenCount > 0);
         Assert.True(completion.Usage.OutputTokenCount > 0);
@@ -43,11 +43,9 @@ public sealed class EndToEndTests(AppHostFixture fixture) : IClassFixture<AppHos
 
         var text = new StringBuilder();
         ChatFinishReason? finish = null;
-        ChatTokenUsage? usage = null;
         var updates = 0;
         await foreach (var update in chat.CompleteChatStreamingAsync(
-            [new UserChatMessage("Stream something for the end-to-end test.")],
-            new ChatCompletionOptions { MaxOutputTokenCount = 30 }))
+            [new UserChatMessage("Stream something for the end-to-end test.")]))
         {
             updates++;
             foreach (var part in update.ContentUpdate)
@@ -56,7 +54,6 @@ public sealed class EndToEndTests(AppHostFixture fixture) : IClassFixture<AppHos
             }
 
             finish ??= update.FinishReason;
-            usage ??= update.Usage;
         }
 
         Assert.True(updates > 2, $"expected several chunks, got {updates}");

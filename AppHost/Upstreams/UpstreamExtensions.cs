@@ -64,7 +64,10 @@ internal static class UpstreamExtensions
     private static IResourceBuilder<ProjectResource> AddSimulator(
         this IDistributedApplicationBuilder builder, string name, string region, int tpm, int rpm)
     {
-        var simulator = builder.AddProject<Projects.Simulator>(name)
+        // Both instances come from one project: without its launch profile each gets its own port (the profile's
+        // fixed port would make the two regions share one proxy, and one region would answer for both).
+        var simulator = builder.AddProject<Projects.Simulator>(name, options => options.ExcludeLaunchProfile = true)
+            .WithHttpEndpoint(name: "http")
             .WithEnvironment("Simulator__Region", region)
             .WithEnvironment("Simulator__ApiKey", SimulatorKey)
             .WithHttpHealthCheck("/health");

@@ -84,6 +84,58 @@ public sealed class EndToEndTests(AppHostFixture fixture) : IClassFixture<AppHos
     }
 
     [Fact]
+    public async Task ChatCompletion_IsServedByThePriorityOneRegion_AndFailsOverWhenItIsThrottled()
+    {
+        using var api = fixture.App.CreateHttpClient("api", "http");
+        using var primary = fixture.App.CreateHttpClient("aoai-eastus", "http");
+
+        using (var first = await SendChatAsync(api, "gpt-4o-mini"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal("eastus", Single(first, "x-ms-region"));
+            Assert.Equal("eastus-gpt-4o-mini", Single(first, "x-aoai-deployment"));
+        }
+
+        // The primary region answers 429 with retry-after-ms once: the gateway cools it down and the secondary answers.
+        using (var fault = await primary.PostAsync("/sim/faults", new StringContent(
+            """{"kind":"429","count":1,"retryAfterMs":60000,"deployment":"gpt-4o-mini"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.True(fault.IsSuccessStatusCode, await fault.Content.ReadAsStringAsync());
+        }
+
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await SendChatAsync(api, "gpt-4o-mini");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("westus", Single(response, "x-ms-region"));
+            }
+        }
+        finally
+        {
+            using var admin = new HttpRequestMessage(HttpMethod.Post, "/admin/deployments/eastus-gpt-4o-mini/reset");
+            admin.Headers.Add("api-key", "aoai-dev-admin-key");
+            using var reset = await api.SendAsync(admin);
+            Assert.True(reset.IsSuccessStatusCode, $"reset answered {(int)reset.StatusCode}");
+        }
+    }
+
+    private static async Task<HttpResponseMessage> SendChatAsync(HttpClient http, string model)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(
+                $$"""{"model":"{{model}}","messages":[{"role":"user","content":"which region?"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("api-key", DevKey);
+        return await http.SendAsync(request);
+    }
+
+    private static string Single(HttpResponseMessage response, string header) =>
+        response.Headers.TryGetValues(header, out var values) ? string.Join(",", values) : "<missing>";
+
+    [Fact]
     public async Task ChatCompletion_WithoutAKey_IsRefusedWith401InTheOpenAiErrorShape()
     {
         using var http = fixture.App.CreateHttpClient("api", "http");

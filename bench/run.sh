@@ -71,6 +71,7 @@ done
 ((DURATION >= 1 && DURATION <= 600 && ROUNDS >= 1 && ROUNDS <= 10 && STREAMS >= 1 && STREAMS <= 5000)) \
   || { echo "run.sh: duration 1-600 s, rounds 1-10, streams 1-5000" >&2; exit 2; }
 
+"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/prereqs.sh" wrk
 for tool in dotnet node npm wrk redis-server redis-cli curl; do
   command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is required (see bench/README.md)" >&2; exit 2; }
 done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what running or testing AspireAoai needs beyond the .NET 10 SDK and Node.js, once:
-#   - redis-server (Debian/Ubuntu package) for local-process infrastructure mode;
+#   - redis-server (Debian/Ubuntu package) for local-process infrastructure mode, and any tool named as an argument;
 #   - the npm packages of the local Cosmos DB-compatible server and of the npm-client tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -16,21 +16,28 @@ need dotnet "install the .NET 10 SDK (https://dot.net)"
 need node "install Node.js 20 or later"
 need npm "install npm (it ships with Node.js)"
 
-if ! command -v redis-server >/dev/null 2>&1; then
+# Debian packages needed: redis-server always, plus any tool named as an argument (the benchmark asks for wrk).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+for tool in "$@"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    say "installing redis-server with apt-get"
+    say "installing ${missing[*]} with apt-get"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   elif command -v brew >/dev/null 2>&1; then
-    say "installing redis with brew"
-    brew install redis
+    say "installing ${missing[*]} with brew"
+    brew install "${missing[@]/redis-server/redis}"
   else
-    say "redis-server is missing and no package manager I know is here: install Redis 6 or later"
+    say "missing ${missing[*]} and no package manager I know is here: install them (Redis 6 or later)"
     exit 1
   fi
-  # The Debian package may start a system service on 6379; ours run on their own ports, so leave it be.
+  # The Debian package may start a system Redis on 6379; ours run on their own ports, so leave it be.
 fi
 
 for dir in AppHost/LocalInfra/cosmos-server tests/Api.Tests/npm; do

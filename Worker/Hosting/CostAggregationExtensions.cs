@@ -29,6 +29,8 @@ public static class CostAggregationExtensions
         builder.Services.TryAddSingleton<UsageStreamConsumer>();
         builder.Services.TryAddSingleton<IAggregateStore, AggregateStore>();
         builder.Services.TryAddSingleton<UsageBatchProcessor>();
+        builder.Services.TryAddSingleton<AggregationHeartbeat>();
+        builder.Services.AddHealthChecks().AddCheck<AggregationLoopHealthCheck>("cost-aggregator", tags: ["live"]);
         builder.Services.AddHostedService<CostAggregationService>();
         return builder;
     }

@@ -16,6 +16,7 @@ public sealed partial class CostAggregationService(
     UsageBatchProcessor processor,
     AoaiContainers containers,
     WorkerMetrics metrics,
+    AggregationHeartbeat heartbeat,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<CostAggregationService> logger) : BackgroundService
@@ -36,11 +37,16 @@ public sealed partial class CostAggregationService(
 
         while (!stoppingToken.IsCancellationRequested)
         {
+            heartbeat.Beat();
             try
             {
                 if (!groupReady)
                 {
-                    await containers.WhenReadyAsync(stoppingToken).ConfigureAwait(false);
+                    // Wait for the containers in slices, so the loop keeps beating while Cosmos starts.
+                    var ready = containers.WhenReadyAsync(stoppingToken);
+                    await Task.WhenAny(ready, Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken)).ConfigureAwait(false);
+                    if (!ready.IsCompleted) continue;
+                    await ready.ConfigureAwait(false);
                     await stream.EnsureGroupAsync().ConfigureAwait(false);
                     groupReady = true;
                 }
@@ -109,9 +115,10 @@ public sealed partial class CostAggregationService(
                 // The batch stays pending with us: read it again before anything new.
                 LogBatchFailed(logger, ex, backoff.TotalMilliseconds);
                 retryOwnPending = groupReady;
-                if (ex is RedisServerException rse && rse.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+                if (ex is RedisServerException rse && (rse.Message.StartsWith("NOGROUP", StringComparison.Ordinal)
+                                                       || rse.Message.Contains("no such key", StringComparison.Ordinal)))
                 {
-                    groupReady = false; // the stream or group was deleted: create them again
+                    groupReady = false; // the stream or group is gone (deleted, Redis restarted empty): create them again
                     retryOwnPending = false;
                 }
 

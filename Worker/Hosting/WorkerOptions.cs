@@ -60,6 +60,13 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00", ErrorMessage = "Worker:ConsumerCleanupIdleTime must be between 1 minute and 30 days.")]
     public TimeSpan ConsumerCleanupIdleTime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Liveness fails when the consume loop has not gone round for this long (longer than the 30 s maximum
+    /// back-off and any sane batch).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:35", "01:00:00", ErrorMessage = "Worker:StallTimeout must be between 35 seconds and 1 hour.")]
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Approximate bound of the dead-letter stream.</summary>
     [Range(100, 100_000_000, ErrorMessage = "Worker:DeadLetterMaxLength must be between 100 and 100000000.")]
     public int DeadLetterMaxLength { get; set; } = 100_000;

@@ -97,12 +97,6 @@ param apiHttpConcurrency int = 100
 @minValue(1)
 param workerReplicas int = 1
 
-@description('Whether the api container app exists already (azd sets SERVICE_API_RESOURCE_EXISTS).')
-param apiExists bool = false
-
-@description('Whether the worker container app exists already (azd sets SERVICE_WORKER_RESOURCE_EXISTS).')
-param workerExists bool = false
-
 @description('One Azure OpenAI region.')
 type openAiRegion = {
   @description('Azure region, e.g. eastus2.')
@@ -334,121 +328,14 @@ var clientEnv = flatten(map(range(0, length(gatewayClients)), i => concat(
   })
 )))
 
-// What both services read: where Redis and Cosmos are, that they authenticate with Entra ID, which
-// identity DefaultAzureCredential uses, and where telemetry goes.
-var sharedEnv = [
-  {
-    name: 'AZURE_CLIENT_ID'
-    value: identity.outputs.clientId
-  }
-  {
-    // The endpoint alone, no AccountKey: the services then use the managed identity.
-    name: 'ConnectionStrings__cosmos'
-    value: cosmos.outputs.endpoint
-  }
-  {
-    // Containers are created by this template; data-plane RBAC may not create them.
-    name: 'Cosmos__CreateResources'
-    value: 'false'
-  }
-  {
-    // No password: Redis__UseEntraId makes the client authenticate with a token.
-    name: 'ConnectionStrings__redis'
-    value: '${redis.outputs.hostName}:${redis.outputs.port},ssl=true,abortConnect=false'
-  }
-  {
-    name: 'Redis__UseEntraId'
-    value: 'true'
-  }
-  {
-    // Carries no usable credential: the component refuses key-based ingestion (DisableLocalAuth),
-    // telemetry is sent with the identity's token. Hence a plain value, not a secret reference.
-    // (With appInsightsDisableLocalAuth=false the key would ingest, but still only write telemetry.)
-    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-    value: monitoring.outputs.appInsightsConnectionString
-  }
-]
+// The container apps themselves are not declared here: azd creates and updates them on `azd deploy`
+// from AppHost/infra/api.tmpl.yaml and AppHost/infra/worker.tmpl.yaml (the Aspire AppHost is the azd
+// service, see azure.yaml). Those templates read only the outputs below, by name.
 
-module apiImage 'modules/existing-image.bicep' = {
-  scope: rg
-  name: 'api-image'
-  params: {
-    exists: apiExists
-    name: 'ca-api-${resourceToken}'
-  }
-}
-
-module workerImage 'modules/existing-image.bicep' = {
-  scope: rg
-  name: 'worker-image'
-  params: {
-    exists: workerExists
-    name: 'ca-worker-${resourceToken}'
-  }
-}
-
-module api 'modules/container-app.bicep' = {
-  scope: rg
-  name: 'api'
-  params: {
-    name: 'ca-api-${resourceToken}'
-    location: location
-    tags: union(tags, {
-      'azd-service-name': 'api'
-    })
-    environmentId: environment.outputs.id
-    identityId: identity.outputs.id
-    registryServer: registry.outputs.loginServer
-    image: apiImage.outputs.image
-    ingress: 'external'
-    targetPort: 8080
-    minReplicas: apiMinReplicas
-    maxReplicas: apiMaxReplicas
-    httpConcurrency: apiHttpConcurrency
-    cpu: '0.5'
-    memory: '1Gi'
-    env: concat(sharedEnv, [
-      {
-        name: 'OTEL_SERVICE_NAME'
-        value: 'api'
-      }
-    ], deploymentEnv, clientEnv)
-  }
-  // Start the app only once it may call Azure OpenAI. (It waits for the registry module, and so for
-  // the AcrPull assignment, through registryServer.)
-  dependsOn: [
-    openAi
-  ]
-}
-
-module worker 'modules/container-app.bicep' = {
-  scope: rg
-  name: 'worker'
-  params: {
-    name: 'ca-worker-${resourceToken}'
-    location: location
-    tags: union(tags, {
-      'azd-service-name': 'worker'
-    })
-    environmentId: environment.outputs.id
-    identityId: identity.outputs.id
-    registryServer: registry.outputs.loginServer
-    image: workerImage.outputs.image
-    // The worker only consumes the usage stream; Container Apps probes it directly on 8080.
-    ingress: 'none'
-    targetPort: 8080
-    minReplicas: workerReplicas
-    maxReplicas: workerReplicas
-    cpu: '0.25'
-    memory: '0.5Gi'
-    env: concat(sharedEnv, [
-      {
-        name: 'OTEL_SERVICE_NAME'
-        value: 'worker'
-      }
-    ])
-  }
-}
+// The Api's routing table and clients, as ASP.NET Core command-line configuration
+// (--Gateway:Deployments:0:Name=...): the list grows with regions and clients, and a container's
+// args take a whole list where its env block cannot. Names, endpoints, numbers and key hashes only.
+var gatewayArgs = map(concat(deploymentEnv, clientEnv), setting => '--${replace(setting.name, '__', ':')}=${setting.value}')
 
 // Outputs azd stores in the environment (.azure/<env>/.env). None is a secret.
 output AZURE_LOCATION string = location
@@ -458,10 +345,21 @@ output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = environment.outputs.id
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = environment.outputs.defaultDomain
-output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
+// The identity the container apps run as and pull with (azd's conventional names for it).
+output AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID string = identity.outputs.id
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_OPENAI_ENDPOINTS string[] = [for (region, i) in openAiRegions: openAi[i].outputs.endpoint]
+// ConnectionStrings__cosmos: the account endpoint alone, no AccountKey (the services use the identity).
 output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output AZURE_REDIS_HOST string = redis.outputs.hostName
-output AZURE_OPENAI_ENDPOINTS string[] = [for (region, i) in openAiRegions: openAi[i].outputs.endpoint]
-output SERVICE_API_NAME string = api.outputs.name
-output SERVICE_API_URI string = 'https://${api.outputs.fqdn}'
-output SERVICE_WORKER_NAME string = worker.outputs.name
+// ConnectionStrings__redis: no password; Redis__UseEntraId=true makes the client send a token.
+output AZURE_REDIS_ENDPOINT string = '${redis.outputs.hostName}:${redis.outputs.port},ssl=true,abortConnect=false'
+// Not a credential: the component refuses key-based ingestion (DisableLocalAuth); telemetry is
+// sent with the identity's token. (With appInsightsDisableLocalAuth=false it would still only write telemetry.)
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.appInsightsConnectionString
+output SERVICE_API_GATEWAY_ARGS string[] = gatewayArgs
+output SERVICE_API_MIN_REPLICAS int = apiMinReplicas
+output SERVICE_API_MAX_REPLICAS int = apiMaxReplicas
+output SERVICE_API_HTTP_CONCURRENCY int = apiHttpConcurrency
+output SERVICE_WORKER_REPLICAS int = workerReplicas

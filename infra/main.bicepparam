@@ -25,7 +25,3 @@ param appInsightsDisableLocalAuth = bool(readEnvironmentVariable('AOAI_APPINSIGH
 param cosmosServerless = bool(readEnvironmentVariable('AOAI_COSMOS_SERVERLESS', 'true'))
 param redisSku = readEnvironmentVariable('AOAI_REDIS_SKU', 'Balanced_B0')
 param redisHighAvailability = bool(readEnvironmentVariable('AOAI_REDIS_HIGH_AVAILABILITY', 'true'))
-
-// azd sets these before provisioning, from whether the tagged container apps exist.
-param apiExists = bool(readEnvironmentVariable('SERVICE_API_RESOURCE_EXISTS', 'false'))
-param workerExists = bool(readEnvironmentVariable('SERVICE_WORKER_RESOURCE_EXISTS', 'false'))

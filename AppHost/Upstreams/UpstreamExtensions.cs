@@ -30,7 +30,8 @@ internal static class UpstreamExtensions
 
         if (builder.ExecutionContext.IsPublishMode)
         {
-            // Deployed, the Bicep in infra/ sets Gateway__Deployments__* on the Api; no simulator is published.
+            // Deployed, azd fills AppHost/infra/api.tmpl.yaml from the Bicep outputs in infra/, which passes the routing
+            // table to the Api as --Gateway:Deployments:* arguments; no simulator is published.
             return api;
         }
 

@@ -47,5 +47,8 @@ resource logs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
 @description('Resource id of the environment.')
 output id string = environment.id
 
+@description('Name of the environment.')
+output name string = environment.name
+
 @description('Default domain of the environment.')
 output defaultDomain string = environment.properties.defaultDomain

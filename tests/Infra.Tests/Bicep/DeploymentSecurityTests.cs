@@ -52,21 +52,34 @@ public sealed class DeploymentSecurityTests
     [Theory]
     [InlineData("api")]
     [InlineData("worker")]
-    public void ContainerApps_HaveNoSecrets_AndOnlyPlainNonSecretEnvironmentValues(string service)
+    public void ContainerAppTemplates_HaveNoSecrets_AndOnlyPlainNonSecretValues(string service)
     {
-        var app = Default.Value.ContainerApp(service);
-
-        Assert.Null(app["properties"]!["configuration"]!["secrets"]);
-        var environment = InfraSnapshot.Environment(app); // throws on a secretRef
-        foreach (var (name, value) in environment)
+        var text = AppHostTemplate.Text(service);
+        foreach (var forbidden in new[] { "secrets:", "secretRef", "securedParameter", "secretOutput", "connectionString ", "parameter ", "keyVaultUrl", "passwordSecretRef", "password" })
         {
-            Assert.DoesNotMatch("(?i)(apikey|password|secret|accountkey|__key$)", name);
+            Assert.DoesNotContain(forbidden, text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var rendered = AppHostTemplate.Render(service, Default.Value.Outputs);
+        var environment = AppHostTemplate.Environment(rendered);
+        Assert.NotEmpty(environment);
+        foreach (var (name, value) in environment.Concat(AppHostTemplate.Args(rendered).Select(a => KeyValuePair.Create(a, a))))
+        {
+            Assert.DoesNotMatch("(?i)(apikey|password|secret|accountkey|__key$|:key=)", name);
             Assert.DoesNotContain("AccountKey", value, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("password", value, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("listKeys", value, StringComparison.OrdinalIgnoreCase);
         }
+    }
 
-        Assert.DoesNotContain(environment.Keys, k => k.EndsWith("__ApiKey", StringComparison.OrdinalIgnoreCase));
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public void ContainerAppTemplates_ReadOnlyOutputsMainBicepDeclares(string service)
+    {
+        var references = AppHostTemplate.EnvReferences(service);
+        Assert.NotEmpty(references);
+        Assert.All(references, name => Assert.Contains(name, Default.Value.Outputs.Keys));
     }
 
     [Theory]
@@ -74,18 +87,18 @@ public sealed class DeploymentSecurityTests
     [InlineData("worker")]
     public void ContainerApps_RunAs_TheUserAssignedIdentity_AndPullWithIt(string service)
     {
-        var app = Default.Value.ContainerApp(service);
+        var outputs = Default.Value.Outputs;
         var identity = Default.Value.Single("Microsoft.ManagedIdentity/userAssignedIdentities");
+        Assert.Contains(identity["name"]!.ToString(), outputs["AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID"], StringComparison.Ordinal);
+        var clientId = outputs["MANAGED_IDENTITY_CLIENT_ID"];
+        Assert.Contains($"/userAssignedIdentities/{identity["name"]}'", clientId, StringComparison.Ordinal);
+        Assert.EndsWith(".clientId]", clientId, StringComparison.Ordinal);
 
-        Assert.Equal("UserAssigned", (string?)app["identity"]!["type"]);
-        var assigned = Assert.Single(app["identity"]!["userAssignedIdentities"]!.AsObject());
-        Assert.EndsWith($"/userAssignedIdentities/{identity["name"]}", assigned.Key, StringComparison.Ordinal);
-
-        var registry = Assert.Single(app["properties"]!["configuration"]!["registries"]!.AsArray());
-        Assert.Equal(assigned.Key, (string?)registry!["identity"]);
-        Assert.Null(registry["passwordSecretRef"]);
-
-        Assert.Contains(identity["name"]!.ToString(), InfraSnapshot.Environment(app)["AZURE_CLIENT_ID"], StringComparison.Ordinal);
+        var text = AppHostTemplate.Text(service);
+        Assert.Contains("type: UserAssigned", text, StringComparison.Ordinal);
+        Assert.Contains("? \"{{ .Env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID }}\"", text, StringComparison.Ordinal);
+        Assert.Contains("identity: \"{{ .Env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID }}\"", text, StringComparison.Ordinal);
+        Assert.Equal("{{ .Env.MANAGED_IDENTITY_CLIENT_ID }}", AppHostTemplate.Environment(text)["AZURE_CLIENT_ID"]);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class DeploymentWiringTests
     public void BothServices_FindCosmosRedisTelemetryAndTheirIdentity(string service)
     {
         var snapshot = Default.Value;
-        var environment = InfraSnapshot.Environment(snapshot.ContainerApp(service));
+        var environment = AppHostTemplate.Environment(AppHostTemplate.Render(service, snapshot.Outputs));
         var cosmosName = snapshot.Single("Microsoft.DocumentDB/databaseAccounts")["name"]!.ToString();
         var redisName = snapshot.Single("Microsoft.Cache/redisEnterprise")["name"]!.ToString();
 
@@ -28,6 +28,7 @@ public sealed class DeploymentWiringTests
 
         Assert.EndsWith(".ConnectionString]", environment["APPLICATIONINSIGHTS_CONNECTION_STRING"], StringComparison.Ordinal);
         Assert.EndsWith(".clientId]", environment["AZURE_CLIENT_ID"], StringComparison.Ordinal);
+        Assert.Equal("true", environment["ASPNETCORE_FORWARDEDHEADERS_ENABLED"]);
         Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
         Assert.Equal("8080", environment["ASPNETCORE_HTTP_PORTS"]);
     }
@@ -36,7 +37,7 @@ public sealed class DeploymentWiringTests
     public void Api_GetsTheRoutingTable_RegionOneFirst()
     {
         var snapshot = Default.Value;
-        var environment = InfraSnapshot.Environment(snapshot.ContainerApp("api"));
+        var environment = Gateway(snapshot);
         var accounts = snapshot.OfType("Microsoft.CognitiveServices/accounts").Select(a => a["name"]!.ToString()).ToArray();
 
         var expected = new (string Model, string Region, int Priority)[]
@@ -69,7 +70,7 @@ public sealed class DeploymentWiringTests
     [Fact]
     public void Api_GetsClientsAsIdAndKeyHash_WithTheirSettings()
     {
-        var environment = InfraSnapshot.Environment(Default.Value.ContainerApp("api"));
+        var environment = Gateway(Default.Value);
 
         Assert.Equal("team-a", environment["Gateway__Clients__0__Id"]);
         Assert.Equal("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", environment["Gateway__Clients__0__KeyHash"]);
@@ -92,7 +93,7 @@ public sealed class DeploymentWiringTests
         Assert.Equal(3, snapshot.OfType("Microsoft.Authorization/roleAssignments").Count(r =>
             ((string)r["properties"]!["roleDefinitionId"]!).EndsWith("5e0bd9bd-7b93-4f28-af87-19fc36ad61bd", StringComparison.Ordinal)));
 
-        var environment = InfraSnapshot.Environment(snapshot.ContainerApp("api"));
+        var environment = Gateway(snapshot);
         Assert.Equal("westus3", environment["Gateway__Deployments__4__Region"]);
         Assert.Equal("3", environment["Gateway__Deployments__4__Priority"]);
         Assert.Equal("100000", environment["Gateway__Deployments__4__CapacityTpm"]);
@@ -139,31 +140,40 @@ public sealed class DeploymentWiringTests
     [Fact]
     public void Api_IsExternalOn8080_AndScalesOnConcurrency_WorkerHasNoIngressAndOneReplica()
     {
-        var api = Default.Value.ContainerApp("api")["properties"]!;
-        Assert.True((bool?)api["configuration"]!["ingress"]!["external"]);
-        Assert.Equal(8080, (int?)api["configuration"]!["ingress"]!["targetPort"]);
-        Assert.False((bool?)api["configuration"]!["ingress"]!["allowInsecure"]);
-        Assert.Equal(1, (int?)api["template"]!["scale"]!["minReplicas"]);
-        Assert.NotNull(api["template"]!["scale"]!["rules"]![0]!["http"]);
+        var outputs = Default.Value.Outputs;
+        var api = AppHostTemplate.Render("api", outputs);
+        Assert.Contains("ingress:\n      external: true\n      targetPort: 8080\n      transport: auto\n      allowInsecure: false", api, StringComparison.Ordinal);
+        Assert.Contains("minReplicas: 1\n      maxReplicas: 10\n", api, StringComparison.Ordinal);
+        Assert.Contains("concurrentRequests: \"100\"", api, StringComparison.Ordinal);
 
-        var worker = Default.Value.ContainerApp("worker")["properties"]!;
-        Assert.Null(worker["configuration"]!["ingress"]);
-        Assert.Equal(1, (int?)worker["template"]!["scale"]!["minReplicas"]);
+        var worker = AppHostTemplate.Render("worker", outputs);
+        Assert.DoesNotContain("ingress:", worker, StringComparison.Ordinal);
+        Assert.Contains("minReplicas: 1\n      maxReplicas: 1\n", worker, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("api")]
+    [InlineData("worker")]
+    public void BothServices_RunTheDeployedImage_WithHealthProbes(string service)
+    {
+        var rendered = AppHostTemplate.Render(service, Default.Value.Outputs);
+        Assert.Contains($"image: \"{AppHostTemplate.Image}\"", rendered, StringComparison.Ordinal);
+        Assert.Contains("type: Startup\n            httpGet:\n              path: /alive", rendered, StringComparison.Ordinal);
+        Assert.Contains("type: Liveness\n            httpGet:\n              path: /alive", rendered, StringComparison.Ordinal);
+        Assert.Contains("type: Readiness\n            httpGet:\n              path: /health", rendered, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void BeforeTheFirstDeploy_APlaceholderRuns_AfterwardsTheDeployedImageWithHealthProbes()
+    public void MainBicep_DeclaresNoContainerApp_AzdCreatesThemFromTheAppHostTemplates()
     {
-        var first = Default.Value.ContainerApp("worker")["properties"]!["template"]!["containers"]![0]!;
-        Assert.Equal("mcr.microsoft.com/dotnet/samples:aspnetapp", (string?)first["image"]);
-        Assert.Empty(first["probes"]!.AsArray());
-
-        var later = InfraSnapshot.Create(new Dictionary<string, string> { ["SERVICE_WORKER_RESOURCE_EXISTS"] = "true" })
-            .ContainerApp("worker")["properties"]!["template"]!["containers"]![0]!;
-        // The image is read from the running app at deploy time (an expression here), and the probes follow it.
-        Assert.Contains("Microsoft.App/containerApps/", (string?)later["image"], StringComparison.Ordinal);
-        var probes = later["probes"]!.ToJsonString();
-        Assert.Contains("/health", probes, StringComparison.Ordinal);
-        Assert.Contains("/alive", probes, StringComparison.Ordinal);
+        Assert.Empty(Default.Value.OfType("Microsoft.App/containerApps"));
+        Assert.True(File.Exists(AppHostTemplate.PathOf("api")));
+        Assert.True(File.Exists(AppHostTemplate.PathOf("worker")));
     }
+
+    /// <summary>The Api's Gateway settings from its args ("--Gateway:Deployments:0:Name=x"), in env-variable spelling.</summary>
+    private static IReadOnlyDictionary<string, string> Gateway(InfraSnapshot snapshot) =>
+        AppHostTemplate.Args(AppHostTemplate.Render("api", snapshot.Outputs)).ToDictionary(
+            a => a[2..a.IndexOf('=', StringComparison.Ordinal)].Replace(":", "__", StringComparison.Ordinal),
+            a => a[(a.IndexOf('=', StringComparison.Ordinal) + 1)..]);
 }

@@ -17,12 +17,27 @@ internal sealed class InfraSnapshot
         "AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_TYPE", "AOAI_GRANT_DEPLOYER_DATA_ACCESS",
         "AOAI_CHAT_CAPACITY", "AOAI_EMBEDDINGS_CAPACITY", "AOAI_DEPLOYMENT_SKU", "AOAI_OPENAI_REGIONS", "AOAI_GATEWAY_CLIENTS",
         "AOAI_COSMOS_SERVERLESS", "AOAI_APPINSIGHTS_DISABLE_LOCAL_AUTH", "AOAI_REDIS_SKU", "AOAI_REDIS_HIGH_AVAILABILITY",
-        "SERVICE_API_RESOURCE_EXISTS", "SERVICE_WORKER_RESOURCE_EXISTS",
     ];
 
-    private InfraSnapshot(JsonArray resources) => Resources = resources.Select(r => r!.AsObject()).ToArray();
+    private const string OutputsProbe = "outputs-probe";
+
+    private InfraSnapshot(JsonArray resources)
+    {
+        var all = resources.Select(r => r!.AsObject()).ToArray();
+        var probe = all.SingleOrDefault(r => (string?)r["type"] == "Microsoft.Resources/tags"); // main.bicep declares none itself
+        Resources = all.Where(r => r != probe).ToArray();
+        Outputs = probe is null
+            ? new Dictionary<string, string>()
+            : probe["properties"]!["tags"]!.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!);
+    }
 
     public IReadOnlyList<JsonObject> Resources { get; }
+
+    /// <summary>
+    /// main.bicep's outputs (what azd writes to the environment and the AppHost/infra templates read), evaluated for this
+    /// environment; arrays as JSON, runtime values as <c>reference(...)</c> expressions.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Outputs { get; }
 
     public static InfraSnapshot Create(IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -31,6 +46,7 @@ internal sealed class InfraSnapshot
         try
         {
             CopyDirectory(BicepCli.InfraDirectory, workDirectory.FullName);
+            AddOutputsProbe(workDirectory.FullName);
             var variables = ParameterVariables.ToDictionary(v => v, string? (_) => null);
             variables["AZURE_ENV_NAME"] = "aoai-test";
             variables["AZURE_LOCATION"] = "eastus2";
@@ -62,6 +78,52 @@ internal sealed class InfraSnapshot
         containerApp["properties"]!["template"]!["containers"]![0]!["env"]!.AsArray()
             .ToDictionary(e => (string)e!["name"]!, e => (string?)e!["value"] ?? throw new Xunit.Sdk.XunitException(
                 $"Environment variable {(string?)e!["name"]} has no plain value (secretRef?): {e.ToJsonString()}"));
+
+    /// <summary>
+    /// bicep snapshot predicts resources, not outputs. So the copy of main.bicep passes every output's expression to a
+    /// module that puts them on a tags resource the snapshot then shows (and the constructor takes out): string outputs
+    /// as they are (a runtime value stays the plain <c>[reference(...)...]</c> azd would get), any other output through
+    /// string() in the module (arrays as JSON, numbers as digits; a for-expression cannot be a function argument in main).
+    /// </summary>
+    private static void AddOutputsProbe(string directory)
+    {
+        var main = Path.Combine(directory, "main.bicep");
+        var outputs = File.ReadAllLines(main)
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^output (\w+) (\S+) = (.+)$"))
+            .Where(m => m.Success)
+            .ToArray();
+        string Entries(bool strings) => string.Join('\n', outputs
+            .Where(m => (m.Groups[2].Value == "string") == strings)
+            .Select(m => $"      {m.Groups[1].Value}: {m.Groups[3].Value}"));
+        File.AppendAllText(main, $$"""
+
+            module outputsProbe '{{OutputsProbe}}.bicep' = {
+              scope: rg
+              name: '{{OutputsProbe}}'
+              params: {
+                strings: {
+            {{Entries(strings: true)}}
+                }
+                others: {
+            {{Entries(strings: false)}}
+                }
+              }
+            }
+
+            """);
+        File.WriteAllText(Path.Combine(directory, OutputsProbe + ".bicep"), """
+            param strings object
+            param others object
+
+            resource probe 'Microsoft.Resources/tags@2024-03-01' = {
+              name: 'default'
+              properties: {
+                tags: union(strings, toObject(items(others), item => item.key, item => string(item.value)))
+              }
+            }
+
+            """);
+    }
 
     private static void CopyDirectory(string source, string target)
     {

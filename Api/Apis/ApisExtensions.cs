@@ -8,6 +8,7 @@ public static class ApisExtensions
         builder.Services.AddSingleton<GatewayHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
         builder.Services.AddProblemDetails();
+        builder.AddUsageApi();
         return builder;
     }
 }

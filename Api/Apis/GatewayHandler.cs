@@ -6,6 +6,7 @@ using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
+using AspireAoai.Api.Usage;
 
 namespace AspireAoai.Api.Apis;
 
@@ -13,6 +14,9 @@ namespace AspireAoai.Api.Apis;
 /// The hot path of one completion or embeddings request: authenticate, read and parse the body, find the pool,
 /// admit (rate limits, budget), look in the cache, then forward. Each step is a small type behind an interface;
 /// this class only puts them in order and turns refusals into OpenAI-shaped errors.
+/// Usage is reported exactly once for every request whose client and pool are known: here for refusals (403,
+/// admission) and failures no later step owned, by the cache for its hits, by the forwarder for everything it
+/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 413, 415) are not accounted.
 /// </summary>
 public sealed partial class GatewayHandler
 {
@@ -23,11 +27,13 @@ public sealed partial class GatewayHandler
     private readonly IResponseCache _cache;
     private readonly UpstreamForwarder _forwarder;
     private readonly GatewayTelemetry _telemetry;
+    private readonly IUsageReporter _usage;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayHandler> _logger;
 
     public GatewayHandler(IClientAuthenticator auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
-        IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, TimeProvider time, ILogger<GatewayHandler> logger)
+        IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
+        ILogger<GatewayHandler> logger)
     {
         _auth = auth;
         _bodyReader = bodyReader;
@@ -36,6 +42,7 @@ public sealed partial class GatewayHandler
         _cache = cache;
         _forwarder = forwarder;
         _telemetry = telemetry;
+        _usage = usage;
         _time = time;
         _logger = logger;
     }
@@ -52,6 +59,8 @@ public sealed partial class GatewayHandler
         context.TraceIdentifier = requestId;
         context.Response.Headers[RequestIdHeader] = requestId;
         PooledBody? body = null;
+        GatewayRequest? request = null;
+        var reported = false; // set once some step owns this request's usage report
         try
         {
             var client = _auth.Authenticate(context.Request);
@@ -122,38 +131,60 @@ public sealed partial class GatewayHandler
                 }
             }
 
+            request = new GatewayRequest(context, client, operation, style, requested!, pool!, body.Memory, parsed, apiVersion, start);
             if (!client.MayUse(pool!.Model, requested!))
             {
+                reported = true;
+                ReportUnanswered(request, StatusCodes.Status403Forbidden);
                 await RejectAsync(context, StatusCodes.Status403Forbidden,
                     $"This key may not use the model '{pool.Model}'.", OpenAiErrors.Permission, "model_not_allowed", "model").ConfigureAwait(false);
                 return;
             }
 
-            var request = new GatewayRequest(context, client, operation, style, requested!, pool, body.Memory, parsed, apiVersion, start);
             var admission = await _admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             if (!admission.Admitted)
             {
+                reported = true;
+                ReportUnanswered(request, admission.StatusCode);
                 _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
+                context.Response.Headers[CostHeaders.Cost] = "0";
                 await OpenAiErrors.WriteAsync(context, admission.StatusCode, admission.Message ?? "The request was not admitted.",
-                    admission.StatusCode == StatusCodes.Status429TooManyRequests ? OpenAiErrors.RateLimit : OpenAiErrors.InvalidRequest,
+                    admission.Type ?? (admission.StatusCode == StatusCodes.Status429TooManyRequests ? OpenAiErrors.RateLimit : OpenAiErrors.InvalidRequest),
                     admission.Code, retryAfter: admission.RetryAfter).ConfigureAwait(false);
                 return;
             }
 
+            if (_cache is not NoResponseCache)
+            {
+                context.Response.OnStarting(CacheHitCostHeaders, request);
+            }
+
             if (await _cache.TryServeAsync(request, context.RequestAborted).ConfigureAwait(false))
             {
+                reported = true;
                 return;
             }
 
+            // The forwarder reports every request it takes, however it ends.
+            reported = true;
             await _forwarder.ForwardAsync(request).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to answer.
+            if (request is not null && !reported)
+            {
+                ReportUnanswered(request, UpstreamForwarder.ClientClosedRequest);
+            }
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnexpected(_logger, ex);
+            if (request is not null && !reported)
+            {
+                ReportUnanswered(request, StatusCodes.Status500InternalServerError);
+            }
+
             await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
                 OpenAiErrors.Server, "internal_error").ConfigureAwait(false);
         }
@@ -162,6 +193,43 @@ public sealed partial class GatewayHandler
             body?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Reports a request no upstream answered: refused here (403, admission) or ended by a failure no later step
+    /// reported. Zero tokens; a cache hit whose client left while it was written keeps what the hit saved.
+    /// </summary>
+    private void ReportUnanswered(GatewayRequest request, int status)
+    {
+        var context = request.Http;
+        var hit = context.Features.Get<CacheHitFeature>();
+        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
+        _usage.Report(request, new UsageRecord(
+            context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
+            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: hit is not null, status, request.Parsed.Stream, Attempts: 0,
+            elapsed, elapsed, _time.GetUtcNow())
+        {
+            SavedInputTokens = hit?.InputTokensSaved ?? 0,
+            SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
+        });
+    }
+
+    /// <summary>OnStarting: a cache hit costs nothing and says what it saved (priced like every usage record).</summary>
+    private static readonly Func<object, Task> CacheHitCostHeaders = static state =>
+    {
+        var request = (GatewayRequest)state;
+        var context = request.Http;
+        if (context.Features.Get<CacheHitFeature>() is { } hit)
+        {
+            var pricer = context.RequestServices.GetRequiredService<UsagePricer>();
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();
+            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved);
+            var headers = context.Response.Headers;
+            headers[CostHeaders.Cost] = priced.Cost is null ? CostHeaders.UnpricedValue : "0";
+            headers[CostHeaders.Saved] = CostHeaders.Format(priced.SavedCost);
+        }
+
+        return Task.CompletedTask;
+    };
 
     private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch
     {

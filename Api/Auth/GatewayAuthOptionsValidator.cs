@@ -38,6 +38,11 @@ internal sealed class GatewayAuthOptionsValidator : IValidateOptions<GatewayAuth
                     errors.Add($"{key}:AllowedModels:{m} is empty.");
                 }
             }
+
+            if (c.Budget is { } budget)
+            {
+                ValidateBudget(budget, key + ":Budget", errors);
+            }
         }
 
         if (!string.IsNullOrEmpty(options.AdminKeyHash) && !KeyHasher.IsHash(options.AdminKeyHash))
@@ -46,5 +51,31 @@ internal sealed class GatewayAuthOptionsValidator : IValidateOptions<GatewayAuth
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The largest budget: its picodollars (1e-12 USD) must fit the 64-bit spend counters with room to spare.</summary>
+    internal const decimal MaxBudgetUsd = 1_000_000m;
+
+    private static void ValidateBudget(ClientBudgetOptions budget, string key, List<string> errors)
+    {
+        Amount(budget.DailyUsd, key + ":DailyUsd", errors);
+        Amount(budget.MonthlyUsd, key + ":MonthlyUsd", errors);
+        if (budget.DailyUsd is { } day && budget.MonthlyUsd is { } month && day > month)
+        {
+            errors.Add($"{key}:DailyUsd must not exceed {key}:MonthlyUsd.");
+        }
+
+        if (budget.SoftLimitPercent is < 1 or > 100)
+        {
+            errors.Add($"{key}:SoftLimitPercent must be between 1 and 100.");
+        }
+    }
+
+    private static void Amount(decimal? usd, string key, List<string> errors)
+    {
+        if (usd is { } v && (v <= 0 || v > MaxBudgetUsd))
+        {
+            errors.Add($"{key} must be a positive amount in USD of at most {MaxBudgetUsd:0} (leave it out for no budget).");
+        }
     }
 }

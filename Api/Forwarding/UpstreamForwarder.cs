@@ -2,12 +2,10 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using AspireAoai.Api.Apis;
-using AspireAoai.Api.Parsing;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Usage;
 using Azure.Identity;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Forwarding;
@@ -17,12 +15,19 @@ namespace AspireAoai.Api.Forwarding;
 /// 429, 5xx, timeout or connection failure before the first response byte cools that deployment down for as
 /// long as it asked and moves the request on, within the retry budget. Nothing reaches the client until an
 /// attempt has produced its first body byte, so streaming requests fail over too. After that the response
-/// is streamed through as it arrives.
+/// is streamed through as it arrives. Every request that reaches the forwarder is reported to the usage seam
+/// exactly once, whatever its end (answered, refused after the retry budget, client gone, upstream broken).
 /// </summary>
-public sealed class UpstreamForwarder
+public sealed partial class UpstreamForwarder
 {
     private const int RelayBufferSize = 16 * 1024;
     private const string UpstreamClientName = "upstream";
+
+    /// <summary>Status reported for a request whose client went away (nginx's "client closed request").</summary>
+    internal const int ClientClosedRequest = 499;
+
+    /// <summary>Status reported when the upstream broke off a response that had started (the client's connection is aborted).</summary>
+    internal const int BrokenResponse = StatusCodes.Status502BadGateway;
 
     private readonly IHttpClientFactory _clients;
     private readonly CooldownPolicy _cooldown;
@@ -31,10 +36,14 @@ public sealed class UpstreamForwarder
     private readonly GatewayTelemetry _telemetry;
     private readonly IDeploymentCapacity _capacity;
     private readonly IUsageReporter _usage;
+    private readonly UsagePricer _pricer;
+    private readonly string _upstreamApiVersion;
+    private readonly int _costHeaderMaxBodyBytes;
     private readonly ILogger<UpstreamForwarder> _logger;
 
     public UpstreamForwarder(IHttpClientFactory clients, CooldownPolicy cooldown, IOptions<RoutingOptions> options, TimeProvider time,
-        GatewayTelemetry telemetry, IDeploymentCapacity capacity, IUsageReporter usage, ILogger<UpstreamForwarder> logger)
+        GatewayTelemetry telemetry, IDeploymentCapacity capacity, IUsageReporter usage, UsagePricer pricer, IOptions<UpstreamOptions> upstream,
+        IOptions<UsageOptions> usageOptions, ILogger<UpstreamForwarder> logger)
     {
         _clients = clients;
         _cooldown = cooldown;
@@ -43,23 +52,53 @@ public sealed class UpstreamForwarder
         _telemetry = telemetry;
         _capacity = capacity;
         _usage = usage;
+        _pricer = pricer;
+        _upstreamApiVersion = upstream.Value.UpstreamApiVersion;
+        _costHeaderMaxBodyBytes = usageOptions.Value.CostHeaderMaxBodyBytes;
         _logger = logger;
     }
 
     /// <summary>Name of the upstream <see cref="HttpClient"/>.</summary>
     public static string ClientName => UpstreamClientName;
 
+    /// <summary>Forwards the request and reports its usage once, when it has ended.</summary>
     public async Task ForwardAsync(GatewayRequest request)
+    {
+        var state = new RequestState();
+        var upstreamBody = request.Body;
+        byte[]? rewritten = null;
+        if (StreamUsageRequest.ShouldInject(request.Operation, request.Parsed, request.ApiVersion ?? _upstreamApiVersion)
+            && StreamUsageRequest.Rewrite(request.Body.Span) is { } rewrite)
+        {
+            rewritten = rewrite.Buffer;
+            upstreamBody = rewrite.Buffer.AsMemory(0, rewrite.Length);
+            state.HideUsageChunk = true;
+        }
+
+        try
+        {
+            await ForwardCoreAsync(request, upstreamBody, state).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (rewritten is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rewritten);
+            }
+
+            ReportUsage(request, state);
+        }
+    }
+
+    private async Task ForwardCoreAsync(GatewayRequest request, ReadOnlyMemory<byte> upstreamBody, RequestState state)
     {
         var pool = request.Pool;
         var tried = default(TriedSet);
-        var attempts = 0;
-        var state = new AttemptState();
         Deployment? previous = null;
         var attemptTimeout = request.Parsed.Stream ? _options.StreamingAttemptTimeout : _options.AttemptTimeout;
         var client = _clients.CreateClient(UpstreamClientName);
 
-        while (attempts < _options.MaxAttempts)
+        while (state.Attempts < _options.MaxAttempts)
         {
             var remaining = _options.MaxTotalTime - _time.GetElapsedTime(request.StartTimestamp);
             if (remaining <= TimeSpan.Zero)
@@ -74,34 +113,30 @@ public sealed class UpstreamForwarder
             }
 
             tried = tried.Add(deployment.PoolIndex);
-            attempts++;
+            state.Attempts++;
             if (previous is not null)
             {
                 _telemetry.Failovers.Add(1, new("aoai.deployment.from", previous.Name), new("aoai.deployment.to", deployment.Name), new("gen_ai.request.model", pool.Model));
                 ForwardingLog.FailingOver(_logger, request.Client.Id, previous.Name, deployment.Name);
             }
 
-            var outcome = await AttemptAsync(client, request, deployment, attempts, attemptTimeout < remaining ? attemptTimeout : remaining, state).ConfigureAwait(false);
+            var outcome = await AttemptAsync(client, request, upstreamBody, deployment, state.Attempts,
+                attemptTimeout < remaining ? attemptTimeout : remaining, state).ConfigureAwait(false);
             if (outcome != AttemptOutcome.Failed)
             {
-                _telemetry.Attempts.Record(attempts, new KeyValuePair<string, object?>("gen_ai.request.model", pool.Model));
-                if (outcome == AttemptOutcome.Completed)
-                {
-                    ReportUsage(request, deployment, state, attempts);
-                }
-
+                _telemetry.Attempts.Record(state.Attempts, new KeyValuePair<string, object?>("gen_ai.request.model", pool.Model));
                 return;
             }
 
             previous = deployment;
         }
 
-        _telemetry.Attempts.Record(Math.Max(attempts, 0), new KeyValuePair<string, object?>("gen_ai.request.model", pool.Model));
-        await WriteExhaustedAsync(request, attempts).ConfigureAwait(false);
+        _telemetry.Attempts.Record(state.Attempts, new KeyValuePair<string, object?>("gen_ai.request.model", pool.Model));
+        await WriteExhaustedAsync(request, state).ConfigureAwait(false);
     }
 
-    private async Task<AttemptOutcome> AttemptAsync(HttpClient client, GatewayRequest request, Deployment deployment, int attempt,
-        TimeSpan timeout, AttemptState state)
+    private async Task<AttemptOutcome> AttemptAsync(HttpClient client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
+        Deployment deployment, int attempt, TimeSpan timeout, RequestState state)
     {
         var context = request.Http;
         var aborted = context.RequestAborted;
@@ -112,7 +147,7 @@ public sealed class UpstreamForwarder
         }
 
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
-        using var abortLink = aborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource);
+        var abortLink = aborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource);
         var token = timeoutSource.Token;
         var started = _time.GetTimestamp();
         HttpResponseMessage? response = null;
@@ -122,7 +157,7 @@ public sealed class UpstreamForwarder
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, deployment.GetUri(request.Operation, request.ApiVersion))
             {
-                Content = new ReadOnlyMemoryContent(request.Body),
+                Content = new ReadOnlyMemoryContent(upstreamBody),
             };
             message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
             if (context.Request.Headers.TryGetValue("x-ms-client-request-id", out var clientRequestId))
@@ -143,21 +178,44 @@ public sealed class UpstreamForwarder
                 return AttemptOutcome.Failed;
             }
 
+            var shape = ResponseShape.Of(response.Content.Headers);
+            if (!shape.IsSse)
+            {
+                // A non-streamed answer is complete upstream once its headers arrive: from here on the client leaving
+                // no longer cancels the read, so the usage of what was generated is still learned (bounded by the
+                // attempt's remaining time).
+                abortLink.Unregister();
+            }
+
             // Hold the response back until its first body byte: a stream that stalls here can still fail over.
             body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            if (shape.IsJson && response.Content.Headers.ContentLength is { } declared && declared <= _costHeaderMaxBodyBytes)
+            {
+                // Small enough to hold: read it whole before the headers so its cost can be one of them.
+                var length = (int)declared;
+                buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                await ReadExactlyAsync(body, buffer.AsMemory(0, length), token).ConfigureAwait(false);
+                var readTicks = _time.GetTimestamp();
+                state.UpstreamWaitTicks += readTicks - started;
+                RecordUpstreamStatus(deployment, status);
+                return await RelayBufferedAsync(request, deployment, status, response, buffer, length, started, readTicks, activity, state)
+                    .ConfigureAwait(false);
+            }
+
             buffer = ArrayPool<byte>.Shared.Rent(RelayBufferSize);
             var first = await body.ReadAsync(buffer, token).ConfigureAwait(false);
             var firstByteTicks = _time.GetTimestamp();
             state.UpstreamWaitTicks += firstByteTicks - started;
-            deployment.RecordStatus(status);
-            _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", StatusName(status)));
-
-            return await RelayAsync(request, deployment, response, body, buffer, first, started, firstByteTicks, activity, state).ConfigureAwait(false);
+            RecordUpstreamStatus(deployment, status);
+            var readToken = shape.IsSse ? aborted : token;
+            return await RelayStreamingAsync(request, deployment, status, shape, response, body, buffer, first, readToken, started, firstByteTicks,
+                activity, state).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             ForwardingLog.ClientGone(_logger, request.Client.Id, deployment.Name);
             activity?.SetTag("error.type", "client_disconnected");
+            state.Status = ClientClosedRequest;
             return AttemptOutcome.ClientGone;
         }
         catch (Exception ex) when (context.Response.HasStarted)
@@ -167,7 +225,8 @@ public sealed class UpstreamForwarder
             activity?.SetTag("error.type", "broken_response");
             activity?.SetStatus(ActivityStatusCode.Error);
             context.Abort();
-            return AttemptOutcome.ClientGone;
+            state.Status = aborted.IsCancellationRequested ? ClientClosedRequest : BrokenResponse;
+            return AttemptOutcome.Broken;
         }
         catch (OperationCanceledException)
         {
@@ -195,6 +254,7 @@ public sealed class UpstreamForwarder
         }
         finally
         {
+            abortLink.Dispose();
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -209,226 +269,41 @@ public sealed class UpstreamForwarder
         }
     }
 
-    private async Task<AttemptOutcome> RelayAsync(GatewayRequest request, Deployment deployment, HttpResponseMessage response, Stream body,
-        byte[] buffer, int first, long started, long firstByteTicks, Activity? activity, AttemptState state)
+    /// <summary>Fills <paramref name="destination"/>; a body shorter than it declared is a broken response (IOException).</summary>
+    private static async ValueTask ReadExactlyAsync(Stream body, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        var context = request.Http;
-        var aborted = context.RequestAborted;
-        var status = (int)response.StatusCode;
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
-        var isSse = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
-        var isJson = !isSse && mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
-
-        var clientResponse = context.Response;
-        clientResponse.StatusCode = status;
-        HeaderCopier.CopyResponseHeaders(response, clientResponse);
-        clientResponse.Headers["x-aoai-deployment"] = deployment.NameHeader;
-        if (isSse)
+        var filled = 0;
+        while (filled < destination.Length)
         {
-            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        }
-
-        using var observer = new ResponseObserver();
-        var total = first;
-        var upstreamDone = first == 0;
-        try
-        {
-            if (first > 0)
+            var read = await body.ReadAsync(destination[filled..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
             {
-                Observe(observer, isSse, isJson, buffer.AsSpan(0, first));
-                await clientResponse.Body.WriteAsync(buffer.AsMemory(0, first), aborted).ConfigureAwait(false);
-            }
-            else
-            {
-                await clientResponse.StartAsync(aborted).ConfigureAwait(false);
+                throw new IOException("The upstream response ended before its declared Content-Length.");
             }
 
-            RecordFirstByte(request, deployment, started, firstByteTicks, state);
-            while (!upstreamDone)
-            {
-                int read;
-                try
-                {
-                    read = await body.ReadAsync(buffer, aborted).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or HttpRequestException && !aborted.IsCancellationRequested)
-                {
-                    // Bytes already reached the client: no failover is possible. Abort so the client sees a
-                    // broken response, not a truncated one that looks complete.
-                    deployment.RecordFailure("broken_response", status, _time.GetUtcNow());
-                    activity?.SetTag("error.type", "broken_response");
-                    activity?.SetStatus(ActivityStatusCode.Error);
-                    ForwardingLog.BrokenMidResponse(_logger, deployment.Name, request.Client.Id, ex);
-                    context.Abort();
-                    return AttemptOutcome.ClientGone;
-                }
-
-                if (read == 0)
-                {
-                    break;
-                }
-
-                total += read;
-                Observe(observer, isSse, isJson, buffer.AsSpan(0, read));
-                await clientResponse.Body.WriteAsync(buffer.AsMemory(0, read), aborted).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            ForwardingLog.ClientGone(_logger, request.Client.Id, deployment.Name);
-            activity?.SetTag("error.type", "client_disconnected");
-            return AttemptOutcome.ClientGone;
-        }
-
-        var duration = _time.GetElapsedTime(started);
-        Complete(request, deployment, status, observer, activity, duration, state);
-        return AttemptOutcome.Completed;
-    }
-
-    private static void Observe(ResponseObserver observer, bool isSse, bool isJson, ReadOnlySpan<byte> chunk)
-    {
-        if (isSse)
-        {
-            observer.FeedSse(chunk);
-        }
-        else if (isJson)
-        {
-            observer.FeedJson(chunk);
+            filled += read;
         }
     }
 
-    private void RecordFirstByte(GatewayRequest request, Deployment deployment, long started, long firstByteTicks, AttemptState state)
+    private void RecordUpstreamStatus(Deployment deployment, int status)
     {
-        var sinceArrival = _time.GetElapsedTime(request.StartTimestamp);
-        state.TimeToFirstByte = sinceArrival;
-        var overhead = sinceArrival - _time.GetElapsedTime(0, state.UpstreamWaitTicks);
-        var model = new KeyValuePair<string, object?>("gen_ai.request.model", request.Pool.Model);
-        _telemetry.TimeToFirstByte.Record(sinceArrival.TotalSeconds, model, new("gen_ai.request.stream", request.Parsed.Stream));
-        _telemetry.Overhead.Record(Math.Max(0, overhead.TotalSeconds), model);
-        if (request.Parsed.Stream)
-        {
-            _telemetry.TimeToFirstChunk.Record(_time.GetElapsedTime(started, firstByteTicks).TotalSeconds,
-                new("gen_ai.operation.name", request.Operation.GenAiName()), new("gen_ai.provider.name", GatewayTelemetry.ProviderName),
-                model, new("server.address", deployment.ServerAddress));
-        }
+        deployment.RecordStatus(status);
+        _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", StatusName(status)));
     }
 
-    private void Complete(GatewayRequest request, Deployment deployment, int status, ResponseObserver observer, Activity? activity,
-        TimeSpan duration, AttemptState state)
-    {
-        state.Status = status;
-        state.InputTokens = observer.InputTokens ?? 0;
-        state.OutputTokens = observer.OutputTokens ?? 0;
-        state.CachedInputTokens = observer.CachedInputTokens ?? 0;
-        state.ResponseModel = observer.ResponseModel;
-
-        var tags = new TagList
-        {
-            { "gen_ai.operation.name", request.Operation.GenAiName() },
-            { "gen_ai.provider.name", GatewayTelemetry.ProviderName },
-            { "gen_ai.request.model", request.Pool.Model },
-            { "server.address", deployment.ServerAddress },
-        };
-        if (observer.ResponseModel is not null)
-        {
-            tags.Add("gen_ai.response.model", observer.ResponseModel);
-        }
-
-        if (status >= 400)
-        {
-            tags.Add("error.type", StatusName(status));
-        }
-
-        _telemetry.OperationDuration.Record(duration.TotalSeconds, tags);
-        if (observer.InputTokens is { } input)
-        {
-            var inputTags = tags;
-            inputTags.Add("gen_ai.token.type", "input");
-            _telemetry.TokenUsage.Record(input, inputTags);
-        }
-
-        if (observer.OutputTokens is { } output)
-        {
-            var outputTags = tags;
-            outputTags.Add("gen_ai.token.type", "output");
-            _telemetry.TokenUsage.Record(output, outputTags);
-        }
-
-        foreach (var verdict in observer.Verdicts)
-        {
-            _telemetry.ContentFilter.Add(1, new("aoai.content_filter.source", verdict.Source), new("aoai.content_filter.category", verdict.Category),
-                new("aoai.content_filter.severity", verdict.Severity), new("aoai.content_filter.filtered", verdict.Filtered));
-            if (verdict.Filtered)
-            {
-                ForwardingLog.ContentFiltered(_logger, deployment.Name, request.Client.Id, verdict.Source, verdict.Category, verdict.Severity, verdict.Filtered);
-            }
-        }
-
-        if (observer.CompletionFiltered && observer.Verdicts.Count == 0)
-        {
-            // A filtered completion whose category the response did not carry.
-            _telemetry.ContentFilter.Add(1, new("aoai.content_filter.source", "completion"), new("aoai.content_filter.category", "other"),
-                new("aoai.content_filter.severity", "other"), new("aoai.content_filter.filtered", true));
-        }
-
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("http.response.status_code", status);
-            activity.SetTag("gen_ai.response.model", observer.ResponseModel);
-            activity.SetTag("gen_ai.response.id", observer.ResponseId);
-            if (observer.InputTokens is not null)
-            {
-                activity.SetTag("gen_ai.usage.input_tokens", observer.InputTokens);
-            }
-
-            if (observer.OutputTokens is not null)
-            {
-                activity.SetTag("gen_ai.usage.output_tokens", observer.OutputTokens);
-            }
-
-            if (observer.FinishReasons.Count > 0)
-            {
-                activity.SetTag("gen_ai.response.finish_reasons", observer.FinishReasons.ToArray());
-            }
-
-            if (status >= 400)
-            {
-                activity.SetTag("error.type", observer.ErrorCode ?? StatusName(status));
-                activity.SetStatus(ActivityStatusCode.Error);
-            }
-        }
-    }
-
-    private void Fail(GatewayRequest request, Deployment deployment, int attempt, Activity? activity, string reason, int status,
-        TimeSpan cooldown, DateTimeOffset now)
-    {
-        deployment.RecordFailure(reason, status, now);
-        var cooled = deployment.CoolDown(now + cooldown);
-        if (cooled)
-        {
-            _telemetry.Cooldowns.Add(1, new("aoai.deployment", deployment.Name), new("aoai.cooldown.reason", reason));
-        }
-
-        _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", reason));
-        ForwardingLog.AttemptFailed(_logger, deployment.Name, attempt, request.Client.Id, reason, (long)cooldown.TotalMilliseconds);
-        if (activity is not null)
-        {
-            activity.SetTag("error.type", reason);
-            activity.SetTag("aoai.cooldown_ms", (long)cooldown.TotalMilliseconds);
-            activity.SetStatus(ActivityStatusCode.Error);
-        }
-    }
-
-    private async Task WriteExhaustedAsync(GatewayRequest request, int attempts)
+    private async Task WriteExhaustedAsync(GatewayRequest request, RequestState state)
     {
         var now = _time.GetUtcNow();
         var pool = request.Pool;
         var recovery = pool.EarliestRecovery(now);
         var retryAfter = recovery is null ? TimeSpan.FromSeconds(1) : recovery.Value - now;
         var allCooling = pool.AllCooling(now);
-        ForwardingLog.Exhausted(_logger, pool.Model, request.Client.Id, attempts, allCooling, (long)retryAfter.TotalMilliseconds);
+        ForwardingLog.Exhausted(_logger, pool.Model, request.Client.Id, state.Attempts, allCooling, (long)retryAfter.TotalMilliseconds);
+        state.Deployment = null;
+        request.Http.Response.Headers[CostHeaders.Cost] = "0";
         if (allCooling)
         {
+            state.Status = StatusCodes.Status429TooManyRequests;
             _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", "all_deployments_cooling"));
             await OpenAiErrors.WriteAsync(request.Http, StatusCodes.Status429TooManyRequests,
                 $"Every deployment of '{pool.Model}' is cooling down after rate limiting or errors. Please retry after {Math.Ceiling(retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)} ms.",
@@ -436,85 +311,91 @@ public sealed class UpstreamForwarder
             return;
         }
 
+        state.Status = StatusCodes.Status503ServiceUnavailable;
         _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", "retry_budget_exhausted"));
         await OpenAiErrors.WriteAsync(request.Http, StatusCodes.Status503ServiceUnavailable,
-            $"No deployment of '{pool.Model}' answered within the gateway's retry budget ({attempts.ToString(CultureInfo.InvariantCulture)} attempts). Please retry.",
+            $"No deployment of '{pool.Model}' answered within the gateway's retry budget ({state.Attempts.ToString(CultureInfo.InvariantCulture)} attempts). Please retry.",
             OpenAiErrors.Server, "upstream_unavailable", retryAfter: retryAfter).ConfigureAwait(false);
     }
 
-    private void ReportUsage(GatewayRequest request, Deployment deployment, AttemptState state, int attempts)
+    /// <summary>The one usage report of a request that reached the forwarder.</summary>
+    private void ReportUsage(GatewayRequest request, RequestState state)
     {
+        var http = request.Http;
+        var status = state.Status;
+        if (status == 0)
+        {
+            // Only an unexpected failure ends here without a status; the handler answers it with a 500.
+            status = http.RequestAborted.IsCancellationRequested ? ClientClosedRequest
+                : http.Response.HasStarted ? http.Response.StatusCode
+                : StatusCodes.Status500InternalServerError;
+        }
+
+        var deployment = state.Deployment;
         _usage.Report(request, new UsageRecord(
-            request.Http.TraceIdentifier, request.Client.Id, request.Pool.Model, state.ResponseModel, deployment.Name, deployment.Region,
-            state.InputTokens, state.CachedInputTokens, state.OutputTokens, CacheHit: false, state.Status, request.Parsed.Stream, attempts,
-            _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, state.TimeToFirstByte?.TotalMilliseconds, _time.GetUtcNow()));
+            http.TraceIdentifier, request.Client.Id, request.Pool.Model, state.ResponseModel, deployment?.Name, deployment?.Region,
+            state.InputTokens, state.CachedInputTokens, state.OutputTokens, CacheHit: false, status, request.Parsed.Stream, state.Attempts,
+            _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, state.TimeToFirstByte?.TotalMilliseconds,
+            state.PricedAt ?? _time.GetUtcNow()));
     }
-
-    private static void TagRequest(Activity activity, GatewayRequest request, Deployment deployment, int attempt)
-    {
-        activity.SetTag("gen_ai.operation.name", request.Operation.GenAiName());
-        activity.SetTag("gen_ai.provider.name", GatewayTelemetry.ProviderName);
-        activity.SetTag("gen_ai.request.model", request.Pool.Model);
-        activity.SetTag("gen_ai.request.stream", request.Parsed.Stream);
-        if (request.Parsed.MaxTokens is { } maxTokens)
-        {
-            activity.SetTag("gen_ai.request.max_tokens", maxTokens);
-        }
-
-        if (request.Parsed.Temperature is { } temperature)
-        {
-            activity.SetTag("gen_ai.request.temperature", temperature);
-        }
-
-        activity.SetTag("server.address", deployment.ServerAddress);
-        activity.SetTag("server.port", deployment.ServerPort);
-        activity.SetTag("aoai.deployment", deployment.Name);
-        activity.SetTag("aoai.region", deployment.Region);
-        activity.SetTag("aoai.attempt", attempt);
-        activity.SetTag("aoai.client.id", request.Client.Id);
-    }
-
-    private static readonly string[] StatusNames = CreateStatusNames();
-
-    private static string[] CreateStatusNames()
-    {
-        var names = new string[600];
-        for (var i = 0; i < names.Length; i++)
-        {
-            names[i] = i.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return names;
-    }
-
-    private static string StatusName(int status) => status is >= 0 and < 600 ? StatusNames[status] : status.ToString(CultureInfo.InvariantCulture);
-
-    private static string ErrorName(HttpRequestError error) => error switch
-    {
-        HttpRequestError.NameResolutionError => "name_resolution_error",
-        HttpRequestError.ConnectionError => "connection_error",
-        HttpRequestError.SecureConnectionError => "tls_error",
-        HttpRequestError.ResponseEnded => "response_ended",
-        HttpRequestError.InvalidResponse => "invalid_response",
-        _ => "http_error",
-    };
 
     private enum AttemptOutcome
     {
+        /// <summary>The response was relayed in full.</summary>
         Completed,
+
+        /// <summary>The attempt failed before the response started; the next deployment may be tried.</summary>
         Failed,
+
+        /// <summary>The client went away.</summary>
         ClientGone,
+
+        /// <summary>The upstream broke off after the response started; the client connection was aborted.</summary>
+        Broken,
     }
 
-    /// <summary>What the attempts of one request learned, across attempts.</summary>
-    private sealed class AttemptState
+    /// <summary>What the content type says about how to relay a response.</summary>
+    private readonly record struct ResponseShape(bool IsSse, bool IsJson)
     {
+        public static ResponseShape Of(System.Net.Http.Headers.HttpContentHeaders headers)
+        {
+            var mediaType = headers.ContentType?.MediaType;
+            var isSse = string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+            return new ResponseShape(isSse, !isSse && mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>What the attempts of one request learned, across attempts, for its usage report.</summary>
+    private sealed class RequestState
+    {
+        public int Attempts;
         public long UpstreamWaitTicks;
         public TimeSpan? TimeToFirstByte;
+        public bool HideUsageChunk;
+
+        /// <summary>The status the client got (499 when it went away), 0 while unknown.</summary>
         public int Status;
+
+        /// <summary>The deployment whose answer was relayed; null when none was.</summary>
+        public Deployment? Deployment;
+
         public int InputTokens;
         public int OutputTokens;
         public int CachedInputTokens;
         public string? ResponseModel;
+
+        /// <summary>When the cost header was computed: the usage event is priced at the same moment.</summary>
+        public DateTimeOffset? PricedAt;
+
+        public bool UsageKnown;
+
+        public void Capture(ResponseObserver observer)
+        {
+            InputTokens = observer.InputTokens ?? 0;
+            OutputTokens = observer.OutputTokens ?? 0;
+            CachedInputTokens = observer.CachedInputTokens ?? 0;
+            ResponseModel = observer.ResponseModel;
+            UsageKnown = observer.InputTokens is not null || observer.OutputTokens is not null;
+        }
     }
 }

@@ -58,7 +58,10 @@ public static class RequestParser
                     return Invalid("'model' must be a string.", "model", out error);
                 }
 
-                model = reader.GetString();
+                // Names are few and sent on every request: reuse their strings. Escaped names are decoded as usual.
+                model = reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)
+                    ? reader.GetString()
+                    : ModelNameCache.Get(reader.ValueSpan);
             }
             else if (reader.ValueTextEquals("stream"u8))
             {

@@ -15,6 +15,12 @@ public readonly record struct AdmissionDecision(bool Admitted, int StatusCode = 
 {
     public static AdmissionDecision Admit => new(true);
 
+    /// <summary>
+    /// The OpenAI error <c>type</c> of a rejection; null = by status (<c>rate_limit_error</c> for 429,
+    /// <c>invalid_request_error</c> otherwise). A spent budget is <c>insufficient_quota</c>, like OpenAI's quota error.
+    /// </summary>
+    public string? Type { get; init; }
+
     public static AdmissionDecision Reject(int statusCode, string message, string code, TimeSpan? retryAfter = null)
         => new(false, statusCode, message, code, retryAfter);
 }

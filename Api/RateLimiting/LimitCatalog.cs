@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Routing;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -9,8 +11,10 @@ namespace AspireAoai.Api.RateLimiting;
 /// <summary>The limits of one client, resolved once, with its Redis key and its fail-open window.</summary>
 public sealed class ClientLimits
 {
-    internal ClientLimits(string id, int rpm, int tpm, long tokensPerDay, long tokensPerMonth, int bucketMs, int fallbackReplicas)
+    internal ClientLimits(string id, int rpm, int tpm, long tokensPerDay, long tokensPerMonth, int bucketMs, int fallbackReplicas,
+        ClientBudget? budget = null)
     {
+        Budget = budget;
         Id = id;
         Key = new RedisKey("aoai:rl:client:" + id);
         Rpm = rpm;
@@ -18,7 +22,23 @@ public sealed class ClientLimits
         TokensPerDay = tokensPerDay;
         TokensPerMonth = tokensPerMonth;
         Local = new LocalSlidingWindow(bucketMs, Share(rpm, fallbackReplicas), Share(tpm, fallbackReplicas));
+        RpmHeader = rpm.ToString(CultureInfo.InvariantCulture);
+        TpmHeader = tpm.ToString(CultureInfo.InvariantCulture);
+        LocalRpmHeader = Local.Rpm.ToString(CultureInfo.InvariantCulture);
+        LocalTpmHeader = Local.Tpm.ToString(CultureInfo.InvariantCulture);
     }
+
+    /// <summary><see cref="Rpm"/> as a header value, formatted once.</summary>
+    internal string RpmHeader { get; }
+
+    /// <summary><see cref="Tpm"/> as a header value, formatted once.</summary>
+    internal string TpmHeader { get; }
+
+    /// <summary>The local share of <see cref="Rpm"/> as a header value.</summary>
+    internal string LocalRpmHeader { get; }
+
+    /// <summary>The local share of <see cref="Tpm"/> as a header value.</summary>
+    internal string LocalTpmHeader { get; }
 
     public string Id { get; }
 
@@ -37,7 +57,14 @@ public sealed class ClientLimits
     /// <summary>Tokens per UTC month; 0 = none.</summary>
     public long TokensPerMonth { get; }
 
-    public bool HasLimits => Rpm > 0 || Tpm > 0 || TokensPerDay > 0 || TokensPerMonth > 0;
+    /// <summary>The client's spend budget, checked in the same admission call; null = none (the spend is never read).</summary>
+    public ClientBudget? Budget { get; }
+
+    /// <summary>True when some limit counts tokens, so a charge is worth reconciling.</summary>
+    public bool HasTokenLimits => Tpm > 0 || TokensPerDay > 0 || TokensPerMonth > 0;
+
+    /// <summary>True when admission must ask Redis: some rate limit, quota or budget.</summary>
+    public bool HasLimits => Rpm > 0 || Tpm > 0 || TokensPerDay > 0 || TokensPerMonth > 0 || Budget is not null;
 
     /// <summary>This replica's share of the limits, used while Redis is unavailable.</summary>
     internal LocalSlidingWindow Local { get; }
@@ -121,7 +148,8 @@ public sealed class LimitCatalog
     private readonly ConcurrentDictionary<DeploymentPool, DeploymentLimits[]> _pools = new();
     private readonly RateLimitOptions _options;
 
-    public LimitCatalog(IOptions<RateLimitOptions> options, IOptions<ClientRateLimitsOptions> clients, IOptions<UpstreamOptions> upstream)
+    public LimitCatalog(IOptions<RateLimitOptions> options, IOptions<ClientRateLimitsOptions> clients, IOptions<UpstreamOptions> upstream,
+        BudgetCatalog budgets)
     {
         _options = options.Value;
         var o = _options;
@@ -131,7 +159,7 @@ public sealed class LimitCatalog
             if (!string.IsNullOrEmpty(c.Id))
             {
                 map[c.Id] = new ClientLimits(c.Id, c.Rpm ?? o.Rpm ?? 0, c.Tpm ?? o.Tpm ?? 0, c.TokensPerDay ?? o.TokensPerDay ?? 0,
-                    c.TokensPerMonth ?? o.TokensPerMonth ?? 0, o.BucketMilliseconds, o.FallbackReplicas);
+                    c.TokensPerMonth ?? o.TokensPerMonth ?? 0, o.BucketMilliseconds, o.FallbackReplicas, budgets.For(c.Id));
             }
         }
 

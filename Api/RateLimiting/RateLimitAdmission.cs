@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.RateLimiting;
@@ -13,16 +15,23 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     private readonly LimitCatalog _catalog;
     private readonly RateLimiter _limiter;
     private readonly TokenEstimator _estimator;
+    private readonly BudgetMonitor _budgets;
+    private readonly TimeProvider _time;
     private readonly ILogger<RateLimitAdmission> _logger;
 
-    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, ILogger<RateLimitAdmission> logger)
+    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, TimeProvider time,
+        ILogger<RateLimitAdmission> logger)
     {
         _catalog = catalog;
         _limiter = limiter;
         _estimator = estimator;
+        _budgets = budgets;
+        _time = time;
         _logger = logger;
     }
 
+    // Pooled state machine: one admission per request, always awaited once, usually completing asynchronously.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AdmissionDecision> AdmitAsync(GatewayRequest request, CancellationToken cancellationToken)
     {
         var client = _catalog.ForClient(request.Client.Id);
@@ -35,6 +44,15 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         var tokens = _estimator.Estimate(request);
         var result = await _limiter.AcquireAsync(client, deployments, tokens).ConfigureAwait(false);
         var http = request.Http;
+        if (client.Budget is { } budget && result.PeriodKeys is { } periodKeys)
+        {
+            _budgets.Observe(budget, periodKeys, result.DaySpend, result.MonthSpend);
+            if (result.BudgetExceeded)
+            {
+                return RejectBudget(budget, periodKeys, result);
+            }
+        }
+
         if (result.Admitted)
         {
             var lease = new RateLimitLease(client, result, tokens, _limiter, http);
@@ -86,11 +104,43 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         };
     }
 
+    /// <summary>
+    /// 429 <c>insufficient_quota</c> / <c>budget_exceeded</c> naming the budget, with <c>retry-after</c> until the
+    /// period rolls over (by this replica's clock, which also named the spend keys).
+    /// </summary>
+    private AdmissionDecision RejectBudget(ClientBudget budget, PeriodKeys keys, LimitResult result)
+    {
+        var period = result.Reason == SlidingWindowScript.ReasonBudgetDay ? BudgetPeriod.Day : BudgetPeriod.Month;
+        var resetsAt = period == BudgetPeriod.Day
+            ? new DateTimeOffset((keys.Day + 1) * TimeSpan.TicksPerDay, TimeSpan.Zero)
+            : ClientBudget.ResetsAt(BudgetPeriod.Month, new DateTimeOffset(keys.Day * TimeSpan.TicksPerDay, TimeSpan.Zero));
+        var retry = resetsAt - _time.GetUtcNow();
+        if (retry < TimeSpan.FromSeconds(1))
+        {
+            retry = TimeSpan.FromSeconds(1);
+        }
+
+        var spend = period == BudgetPeriod.Day ? result.DaySpend : result.MonthSpend;
+        var message = string.Create(CultureInfo.InvariantCulture,
+            $"The {(period == BudgetPeriod.Day ? "daily" : "monthly")} budget of {ClientBudget.FormatUsd(budget.Limit(period)!.Value)} for client '{budget.ClientId}' is spent ({ClientBudget.FormatUsd(Usage.SpendKeys.ToDollars(Math.Max(0, spend)))} used); it resets at {resetsAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
+        _budgets.Exceeded(budget, period);
+        LogBudgetRejected(_logger, budget.ClientId, period == BudgetPeriod.Day ? "daily" : "monthly");
+        return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, message, BudgetErrorCode, retry) with { Type = InsufficientQuota };
+    }
+
+    /// <summary>OpenAI's error type for exhausted quota.</summary>
+    internal const string InsufficientQuota = "insufficient_quota";
+
+    internal const string BudgetErrorCode = "budget_exceeded";
+
     private static AdmissionDecision TooLarge(string message)
         => AdmissionDecision.Reject(StatusCodes.Status400BadRequest, message, "tokens_exceed_rate_limit");
 
     private static string Limit(int configured, in LimitResult result)
         => (result.Source == LimitSource.Local ? "a local share of " : "") + configured.ToString(CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "Client {ClientId} was refused: its {Period} budget is spent")]
+    private static partial void LogBudgetRejected(ILogger logger, string clientId, string period);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Rate limit refused client {ClientId} (reason {Reason}, retry after {RetryAfterMs} ms)")]
     private static partial void LogRejected(ILogger logger, string clientId, int reason, long retryAfterMs);

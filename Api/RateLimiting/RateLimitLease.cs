@@ -77,21 +77,24 @@ public sealed class RateLimitLease
     internal static void WriteHeaders(ClientLimits client, in LimitResult result, IHeaderDictionary headers)
     {
         int rpm = client.Rpm, tpm = client.Tpm;
+        string rpmText = client.RpmHeader, tpmText = client.TpmHeader;
         if (result.Source == LimitSource.Local)
         {
             rpm = client.Local.Rpm;
             tpm = client.Local.Tpm;
+            rpmText = client.LocalRpmHeader;
+            tpmText = client.LocalTpmHeader;
         }
 
         if (rpm > 0)
         {
-            headers["x-ratelimit-limit-requests"] = rpm.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-limit-requests"] = rpmText;
             headers["x-ratelimit-remaining-requests"] = Math.Max(0, rpm - result.Requests).ToString(CultureInfo.InvariantCulture);
         }
 
         if (tpm > 0)
         {
-            headers["x-ratelimit-limit-tokens"] = tpm.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-limit-tokens"] = tpmText;
             headers["x-ratelimit-remaining-tokens"] = Math.Max(0, tpm - result.Tokens).ToString(CultureInfo.InvariantCulture);
         }
     }

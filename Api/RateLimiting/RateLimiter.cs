@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using AspireAoai.Api.Budgets;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -25,6 +28,18 @@ public readonly record struct LimitResult(
     long Month,
     LimitSource Source)
 {
+    /// <summary>The client's spend today (picodollars) as the admission read it; -1 when not read.</summary>
+    public long DaySpend { get; init; } = -1;
+
+    /// <summary>The client's spend this month (picodollars) as the admission read it; -1 when not read.</summary>
+    public long MonthSpend { get; init; } = -1;
+
+    /// <summary>True when a spent budget refused the request.</summary>
+    /// <summary>The spend keys (and their periods) the admission read; null when the client has no budget.</summary>
+    internal PeriodKeys? PeriodKeys { get; init; }
+
+    public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth;
+
     public bool TooLarge => Reason is SlidingWindowScript.ReasonTooLargeTpm or SlidingWindowScript.ReasonTooLargeDay or SlidingWindowScript.ReasonTooLargeMonth;
 }
 
@@ -67,7 +82,7 @@ public sealed class RateLimiter
         _bucketMs = o.BucketMilliseconds;
         _window = 60_000 / o.BucketMilliseconds;
         _ttl = 60_000 + (2 * o.BucketMilliseconds);
-        _buffers = new ConcurrentQueue<ArgsBuffer>[65];
+        _buffers = new ConcurrentQueue<ArgsBuffer>[2 * 65];
         for (var i = 0; i < _buffers.Length; i++)
         {
             _buffers[i] = new ConcurrentQueue<ArgsBuffer>();
@@ -83,14 +98,54 @@ public sealed class RateLimiter
 
     /// <summary>
     /// Checks and, when it fits, charges <paramref name="tokens"/> and one request to <paramref name="client"/>; rejects
-    /// when no deployment of <paramref name="deployments"/> has room. One Redis round trip.
+    /// when no deployment of <paramref name="deployments"/> has room, or when the client's budget is spent (its spend
+    /// counters of the current UTC day and month, by this replica's clock, are read in the same call). One Redis
+    /// round trip.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
-        var d = deployments.Length;
-        if (!_buffers[d].TryDequeue(out var args))
+        var args = RentArguments(client, deployments, tokens, out var periodKeys, out var carriedBuffer, out var taken);
+        var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
+        if (result is null)
         {
-            args = new ArgsBuffer(d);
+            // Not written: put the carried adjustments back for the next call. The buffer may still be referenced by
+            // a timed-out command, so it is not reused.
+            Requeue(carriedBuffer, taken);
+            return Fallback(client, tokens);
+        }
+
+        ReturnArguments(args);
+        var d = deployments.Length;
+        var reply = (RedisResult[])result!;
+        var nowMs = (long)reply[5];
+        for (var k = 0; k < d; k++)
+        {
+            deployments[k].Observe((long)reply[SlidingWindowScript.ReplyFixed + (2 * k)], (long)reply[SlidingWindowScript.ReplyFixed + (2 * k) + 1], nowMs);
+        }
+
+        return new LimitResult((long)reply[0] == 1, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
+            (long)reply[6], (long)reply[7], (long)reply[8], LimitSource.Redis)
+        {
+            DaySpend = Spend(reply[9]),
+            MonthSpend = Spend(reply[10]),
+            PeriodKeys = periodKeys,
+        };
+    }
+
+    /// <summary>
+    /// The keys and values of one admission call, in a buffer reused between calls (give it back with
+    /// <see cref="ReturnArguments"/> once the call completed), with up to <see cref="Slots"/> queued adjustments carried.
+    /// </summary>
+    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, out PeriodKeys? periodKeys,
+        out Adjustment[]? carried, out int taken)
+    {
+        var d = deployments.Length;
+        var budget = client.Budget;
+        var pool = budget is null ? d : 65 + d;
+        if (!_buffers[pool].TryDequeue(out var args))
+        {
+            args = new ArgsBuffer(d, budget is not null);
         }
 
         var keys = args.Keys;
@@ -108,6 +163,21 @@ public sealed class RateLimiter
         values[9] = client.TokensPerMonth;
         values[10] = d;
         values[11] = SlotCount;
+        periodKeys = null;
+        if (budget is null)
+        {
+            values[12] = Zero;
+            values[13] = Zero;
+        }
+        else
+        {
+            periodKeys = budget.KeysAt(_time.GetUtcNow());
+            keys[1 + d + Slots] = periodKeys.DayKey;
+            keys[2 + d + Slots] = periodKeys.MonthKey;
+            values[12] = budget.DailyPicodollars;
+            values[13] = budget.MonthlyPicodollars;
+        }
+
         for (var k = 0; k < d; k++)
         {
             keys[1 + k] = deployments[k].Key;
@@ -115,28 +185,16 @@ public sealed class RateLimiter
             values[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * k) + 1] = deployments[k].UsableRpm;
         }
 
-        var taken = FillSlots(keys, values, 1 + d, SlidingWindowScript.AdmitFixedArgs, client.Key, out var carriedBuffer);
-
-        var result = await _redis.EvaluateAsync(keys, values).ConfigureAwait(false);
-        if (result is null)
-        {
-            // Not written: put the carried adjustments back for the next call. The buffer may still be referenced by
-            // a timed-out command, so it is not reused.
-            Requeue(carriedBuffer, taken);
-            return Fallback(client, tokens);
-        }
-
-        _buffers[d].Enqueue(args);
-        var reply = (RedisResult[])result!;
-        var nowMs = (long)reply[5];
-        for (var k = 0; k < d; k++)
-        {
-            deployments[k].Observe((long)reply[SlidingWindowScript.ReplyFixed + (2 * k)], (long)reply[SlidingWindowScript.ReplyFixed + (2 * k) + 1], nowMs);
-        }
-
-        return new LimitResult((long)reply[0] == 1, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
-            (long)reply[6], (long)reply[7], (long)reply[8], LimitSource.Redis);
+        taken = FillSlots(keys, values, 1 + d, SlidingWindowScript.AdmitFixedArgs, client.Key, out carried);
+        return args;
     }
+
+    /// <summary>Gives back a buffer of <see cref="RentArguments"/> whose call completed.</summary>
+    internal void ReturnArguments(ArgsBuffer args) => _buffers[args.Pool].Enqueue(args);
+
+    /// <summary>A spend counter as the script returned it: an exact integer string, or nil when it was not read.</summary>
+    private static long Spend(RedisResult value)
+        => !value.IsNull && long.TryParse((string)value!, NumberStyles.Integer, CultureInfo.InvariantCulture, out var spend) ? spend : -1;
 
     /// <summary>
     /// Reconciles a request admitted by <paramref name="admitted"/> once its actual tokens are known: refunds or charges the
@@ -145,8 +203,9 @@ public sealed class RateLimiter
     public void Reconcile(ClientLimits client, in LimitResult admitted, long charged, long actual)
     {
         var delta = actual - charged;
-        if (delta == 0 || !admitted.Admitted)
+        if (delta == 0 || !admitted.Admitted || !client.HasTokenLimits)
         {
+            // Without a token limit (a client with only an RPM or a budget) the window's tokens are never checked.
             return;
         }
 
@@ -288,9 +347,12 @@ public sealed class RateLimiter
     }
 
     /// <summary>Keys and values of one admission call for a pool of a given size, reused between calls.</summary>
-    private sealed class ArgsBuffer(int deployments)
+    internal sealed class ArgsBuffer(int deployments, bool budget)
     {
-        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + Slots];
+        /// <summary>Index of the free list this buffer goes back to.</summary>
+        public int Pool { get; } = budget ? 65 + deployments : deployments;
+
+        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + Slots + (budget ? 2 : 0)];
 
         public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * deployments)];
     }

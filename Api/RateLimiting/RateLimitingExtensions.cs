@@ -1,3 +1,4 @@
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Usage;
 using AspireAoai.ServiceDefaults.Redis;
@@ -20,7 +21,8 @@ public static class RateLimitingExtensions
     /// Rate limits shared by every replica through Redis (<c>Gateway:RateLimits</c>, the limits of
     /// <c>Gateway:Clients</c> and the capacity of <c>Gateway:Deployments</c>): replaces the admission and
     /// deployment-capacity seams and wraps the usage reporter to reconcile charges. Call it after the routing and
-    /// usage features are registered. Registers the Redis client (<see cref="AoaiRedisExtensions.AddAoaiRedis"/>) from
+    /// usage features are registered. Budgets (<c>Gateway:Clients:{i}:Budget</c>) are checked in the same Redis call, so
+    /// they are enforced only while rate limiting is enabled and Redis answers. Registers the Redis client (<see cref="AoaiRedisExtensions.AddAoaiRedis"/>) from
     /// <c>ConnectionStrings:{ConnectionName}</c> unless one is registered already.
     /// </summary>
     public static IHostApplicationBuilder AddRateLimiting(this IHostApplicationBuilder builder)
@@ -46,6 +48,7 @@ public static class RateLimitingExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddClientBudgets();
         services.AddSingleton<LimitCatalog>();
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton(sp => new RedisLimitConnection(

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -51,6 +52,7 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
     /// Runs the script, or returns null (without waiting) when Redis is known to be away, and null after at most the
     /// timeout when it fails now.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<RedisResult?> EvaluateAsync(RedisKey[] keys, RedisValue[] values)
     {
         var db = _database;

@@ -14,12 +14,16 @@ namespace AspireAoai.Api.RateLimiting;
 /// <para>Quotas: fields <c>d</c>/<c>dt</c> (UTC day number, tokens) and <c>m</c>/<c>mt</c> (year*12+month, tokens),
 /// reset when the day or month changes. Calendar arithmetic is Hinnant's days/civil conversion.</para>
 /// <para>Time: <c>redis.call('TIME')</c>, so every replica shares one clock; a non-zero ARGV[2] overrides it (tests).</para>
-/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), KEYS[2+D..1+D+E] adjusted keys;
-/// ARGV: 2 now override, 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month
-/// (0 = none), 11 D, 12 E, then 6 values per adjustment from 13: bucket, tokens, requests, day, month, create;
-/// then usable TPM and RPM of each deployment. When no deployment has room the request is refused (reason 8).
-/// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, then
-/// requests and tokens of each deployment.</para>
+/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), KEYS[2+D..1+D+E] adjusted keys,
+/// then, for a client with a budget, KEYS[2+D+E] and KEYS[3+D+E]: its spend counters of the day and the month
+/// (picodollars, written by the usage script; their names carry the gateway's UTC date, so the caller's clock picks
+/// the period). ARGV: 2 now override, 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day,
+/// 10 tokens/month (0 = none), 11 D, 12 E, 13 daily budget, 14 monthly budget (picodollars, 0 = none: that key is
+/// not read), then 6 values per adjustment from 15: bucket, tokens, requests, day, month, create; then usable TPM
+/// and RPM of each deployment. When no deployment has room the request is refused (reason 8); when a spend counter
+/// has reached its budget, before any limit is charged (reason 10 day, 11 month).
+/// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, day spend,
+/// month spend (strings, exact; nil when not read), then requests and tokens of each deployment.</para>
 /// <para>Flush (ARGV[1]='f'): KEYS[1..E] adjusted keys; ARGV 2-5 as above, 6 E, adjustments from 7.</para>
 /// </remarks>
 internal static class SlidingWindowScript
@@ -34,9 +38,11 @@ internal static class SlidingWindowScript
     public const int ReasonTooLargeMonth = 7;
     public const int ReasonCapacity = 8;
     public const int ReasonTooLargeCapacity = 9;
+    public const int ReasonBudgetDay = 10;
+    public const int ReasonBudgetMonth = 11;
 
     /// <summary>Leading ARGV of an admission, before the adjustments.</summary>
-    public const int AdmitFixedArgs = 12;
+    public const int AdmitFixedArgs = 14;
 
     /// <summary>Leading ARGV of a flush, before the adjustments.</summary>
     public const int FlushFixedArgs = 6;
@@ -45,7 +51,7 @@ internal static class SlidingWindowScript
     public const int ArgsPerAdjustment = 6;
 
     /// <summary>Fixed reply fields before the deployments' pairs.</summary>
-    public const int ReplyFixed = 9;
+    public const int ReplyFixed = 11;
 
     public const string Text = """
         local mode = ARGV[1]
@@ -168,7 +174,11 @@ internal static class SlidingWindowScript
         local tokens, rpm, tpm = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
         local dq, mq = tonumber(ARGV[9]), tonumber(ARGV[10])
         local D, E = tonumber(ARGV[11]), tonumber(ARGV[12])
-        for k = 1, E do adjust(KEYS[1 + D + k], 13 + (k - 1) * 6) end
+        local bd, bm = tonumber(ARGV[13]), tonumber(ARGV[14])
+        for k = 1, E do adjust(KEYS[1 + D + k], 15 + (k - 1) * 6) end
+        local sd, sm = false, false
+        if bd > 0 then sd = redis.call('GET', KEYS[2 + D + E]) or '0' end
+        if bm > 0 then sm = redis.call('GET', KEYS[3 + D + E]) or '0' end
 
         evict(key)
         local h = redis.call('HMGET', key, 'tt', 'rt', 'd', 'dt', 'm', 'mt')
@@ -181,7 +191,7 @@ internal static class SlidingWindowScript
 
         local dep = {}
         local fits, large = (D == 0), (D > 0)
-        local base = 13 + E * 6
+        local base = 15 + E * 6
         for k = 1, D do
           local dk = KEYS[1 + k]
           evict(dk)
@@ -197,6 +207,8 @@ internal static class SlidingWindowScript
         if tpm > 0 and tokens > tpm then reason = 5
         elseif dq > 0 and tokens > dq then reason = 6
         elseif mq > 0 and tokens > mq then reason = 7
+        elseif sm and (tonumber(sm) or 0) >= bm then reason = 11
+        elseif sd and (tonumber(sd) or 0) >= bd then reason = 10
         else
           if rpm > 0 and rt + 1 > rpm then
             reason = 1
@@ -251,7 +263,7 @@ internal static class SlidingWindowScript
           redis.call('PEXPIRE', key, keep)
         end
 
-        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month }
+        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month, sd, sm }
         for k = 1, D do
           reply[#reply + 1] = dep[k][1]
           reply[#reply + 1] = dep[k][2]

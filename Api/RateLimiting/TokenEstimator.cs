@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AspireAoai.Api.Parsing;
 using Microsoft.ML.Tokenizers;
@@ -161,9 +162,14 @@ public sealed class TokenEstimator
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isName = reader.ValueTextEquals("name"u8);
-                var isText = isName || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("content"u8);
+                var isRole = !isName && reader.ValueTextEquals("role"u8);
+                var isText = isName || isRole || reader.ValueTextEquals("content"u8);
                 reader.Read();
-                if (isText && reader.TokenType == JsonTokenType.String)
+                if (isRole && reader.TokenType == JsonTokenType.String && RoleTokens(tokenizer, ref reader) is var role and >= 0)
+                {
+                    total += role;
+                }
+                else if (isText && reader.TokenType == JsonTokenType.String)
                 {
                     total += Count(tokenizer, ref reader) + (isName ? PerName : 0);
                 }
@@ -209,6 +215,34 @@ public sealed class TokenEstimator
         }
 
         return total;
+    }
+
+    /// <summary>The roles every chat message names, counted once per tokenizer instead of on every message.</summary>
+    private static readonly string[] Roles = ["system", "user", "assistant", "developer", "tool", "function"];
+
+    private static readonly ConditionalWeakTable<Tokenizer, int[]> RoleCounts = new();
+
+    /// <summary>Tokens of a well-known role value (the same count the tokenizer gives it), or -1 for any other value.</summary>
+    private static int RoleTokens(Tokenizer tokenizer, ref Utf8JsonReader reader)
+    {
+        var index = reader.ValueTextEquals("user"u8) ? 1
+            : reader.ValueTextEquals("assistant"u8) ? 2
+            : reader.ValueTextEquals("system"u8) ? 0
+            : reader.ValueTextEquals("developer"u8) ? 3
+            : reader.ValueTextEquals("tool"u8) ? 4
+            : reader.ValueTextEquals("function"u8) ? 5
+            : -1;
+        if (index < 0)
+        {
+            return -1;
+        }
+
+        if (!RoleCounts.TryGetValue(tokenizer, out var counts))
+        {
+            counts = RoleCounts.GetValue(tokenizer, static t => Array.ConvertAll(Roles, role => t.CountTokens(role)));
+        }
+
+        return counts[index];
     }
 
     private static int Count(Tokenizer tokenizer, ref Utf8JsonReader reader)

@@ -33,6 +33,9 @@ public sealed class ResponseObserver : IDisposable
     private int _carryLength;
     private bool _failed;
     private bool _complete;
+    private int _eventChoices;
+    private bool _eventUsage;
+    private bool _usageChunkSeen;
 
     private string _category = "other";
     private string? _severity;
@@ -198,17 +201,36 @@ public sealed class ResponseObserver : IDisposable
     private void ParseEvent(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, isFinalBlock: true, new JsonReaderState(ReaderOptions));
+        _eventChoices = -1;
+        _eventUsage = false;
         try
         {
             while (reader.Read())
             {
                 Handle(ref reader);
             }
+
+            if (_eventChoices == 0 && _eventUsage)
+            {
+                _usageChunkSeen = true;
+            }
         }
         catch (JsonException)
         {
             // One malformed event does not stop the observation of the next ones.
         }
+    }
+
+    /// <summary>
+    /// True when a usage chunk (an SSE event with <c>"choices":[]</c> and a <c>usage</c> object, sent last when
+    /// <c>stream_options.include_usage</c> is on) was fed since the last call; clears the flag. A relay that feeds the
+    /// observer up to each event's end learns this way whether that event was the usage chunk.
+    /// </summary>
+    public bool TakeUsageChunk()
+    {
+        var seen = _usageChunkSeen;
+        _usageChunkSeen = false;
+        return seen;
     }
 
     private void Handle(ref Utf8JsonReader reader)
@@ -223,6 +245,19 @@ public sealed class ResponseObserver : IDisposable
                     : ChildKind(_kinds[depth - 1], _props[depth], reader.TokenType == JsonTokenType.StartArray);
                 _kinds[depth] = kind;
                 _props[depth + 1] = Prop.None;
+                if (kind == Kind.Choices)
+                {
+                    _eventChoices = 0;
+                }
+                else if (kind == Kind.Choice && depth == 2)
+                {
+                    _eventChoices++;
+                }
+                else if (kind == Kind.Usage)
+                {
+                    _eventUsage = true;
+                }
+
                 if (kind is Kind.Category)
                 {
                     _severity = null;

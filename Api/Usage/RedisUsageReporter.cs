@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using AspireAoai.Accounting.Pricing;
 using AspireAoai.Accounting.Usage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -16,11 +15,12 @@ namespace AspireAoai.Api.Usage;
 public sealed partial class RedisUsageReporter : IUsageReporter
 {
     private readonly Channel<PendingUsage> _queue;
-    private readonly IPriceTable _prices;
+    private readonly UsagePricer _pricer;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _duplicates;
     private readonly ILogger<RedisUsageReporter> _logger;
 
-    public RedisUsageReporter(IOptions<UsageOptions> options, IPriceTable prices, IMeterFactory meters, ILogger<RedisUsageReporter> logger)
+    public RedisUsageReporter(IOptions<UsageOptions> options, UsagePricer pricer, IMeterFactory meters, ILogger<RedisUsageReporter> logger)
     {
         _queue = Channel.CreateBounded<PendingUsage>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
@@ -28,11 +28,13 @@ public sealed partial class RedisUsageReporter : IUsageReporter
             SingleReader = true,
             SingleWriter = false,
         });
-        _prices = prices;
+        _pricer = pricer;
         _logger = logger;
         var meter = meters.Create(UsageTelemetry.MeterName);
         _dropped = meter.CreateCounter<long>("aoai.usage.events.dropped", "{event}",
             "Usage events this replica could not queue because Redis was unavailable for too long.");
+        _duplicates = meter.CreateCounter<long>("aoai.usage.events.duplicate", "{event}",
+            "Second usage reports of one request, dropped (should stay 0).");
         meter.CreateObservableGauge("aoai.usage.events.queued", () => (long)_queue.Reader.Count, "{event}",
             "Usage events waiting to be written to the usage stream.");
     }
@@ -41,7 +43,19 @@ public sealed partial class RedisUsageReporter : IUsageReporter
 
     internal void Complete() => _queue.Writer.TryComplete();
 
-    public void Report(GatewayRequest request, UsageRecord usage) => Report(usage);
+    public void Report(GatewayRequest request, UsageRecord usage)
+    {
+        // Every path reports once by construction; this is the backstop, so a second report of one request (a bug)
+        // is counted and dropped here instead of relying on the stream script's deduplication.
+        if (!UsageReportedFeature.TryMark(request.Http))
+        {
+            _duplicates.Add(1);
+            LogDuplicate(_logger, usage.RequestId);
+            return;
+        }
+
+        Report(usage);
+    }
 
     /// <summary>Queues one event; also used for requests that ended before a <see cref="GatewayRequest"/> existed.</summary>
     public void Report(UsageRecord usage)
@@ -54,16 +68,16 @@ public sealed partial class RedisUsageReporter : IUsageReporter
         }
     }
 
-    /// <summary>The event and its cost, priced with the model the pool serves.</summary>
+    /// <summary>The event and its cost, priced by <see cref="UsagePricer"/> (the same price the client's cost header showed).</summary>
     internal PendingUsage ToPending(UsageRecord usage)
     {
-        var priced = PricedName(usage);
+        var priced = _pricer.Price(usage);
         var usageEvent = new UsageEvent(
             usage.RequestId,
             usage.Timestamp,
             usage.ClientId,
             usage.Model,
-            priced,
+            priced.PricedModel,
             usage.Deployment ?? "",
             usage.Region ?? "",
             usage.InputTokens,
@@ -76,33 +90,15 @@ public sealed partial class RedisUsageReporter : IUsageReporter
             (long)usage.LatencyMs,
             (long)(usage.TimeToFirstByteMs ?? 0),
             usage.Stream);
-        var cost = CostCalculator.Calculate(usageEvent, _prices);
-        return new PendingUsage(usageEvent, cost.Cost);
-    }
-
-    /// <summary>
-    /// The pool's logical model when it is priced, else the versioned model upstream reported (an alias), else
-    /// nothing: the Worker then flags the event as unpriced instead of pricing it at zero.
-    /// </summary>
-    private string PricedName(UsageRecord usage)
-    {
-        var at = usage.Timestamp;
-        if (_prices.TryGetPrice(usage.Model, at, out var model, out _))
-        {
-            return model;
-        }
-
-        if (usage.ResponseModel is { Length: > 0 } responseModel && _prices.TryGetPrice(responseModel, at, out model, out _))
-        {
-            return model;
-        }
-
-        return "";
+        return new PendingUsage(usageEvent, priced.Cost);
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning,
         Message = "Usage queue full: dropped the event of request {RequestId} for client {ClientId}")]
     private static partial void LogDropped(ILogger logger, string requestId, string clientId);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Dropped a second usage report of request {RequestId}")]
+    private static partial void LogDuplicate(ILogger logger, string requestId);
 }
 
 /// <summary>An event waiting to be written, with its cost (null when unpriced).</summary>

@@ -18,6 +18,7 @@ public static class UsageExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddPricing();
+        builder.Services.TryAddSingleton<UsagePricer>();
 
         var enabled = builder.Configuration.GetValue($"{UsageOptions.SectionName}:{nameof(UsageOptions.Enabled)}", true);
         if (!enabled || string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))

@@ -27,6 +27,15 @@ public sealed class UsageOptions
     [Range(60, 7 * 24 * 3600)]
     public int DeduplicationSeconds { get; set; } = 24 * 3600;
 
+    /// <summary>
+    /// Largest non-streamed JSON answer (by its Content-Length) that is read whole before the response starts, so that
+    /// its usage, and so the <c>x-aoai-cost-usd</c> header, is known in time. Upstream sends such answers in one piece,
+    /// so this adds no latency; larger answers, or answers of unknown length, stream through without the header.
+    /// 0 turns the header off.
+    /// </summary>
+    [Range(0, 64 * 1024 * 1024)]
+    public int CostHeaderMaxBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Approximate bound of the stream (<c>XADD MAXLEN ~</c>).</summary>
     [Range(10_000, 100_000_000)]
     public int StreamMaxLength { get; set; } = AspireAoai.Accounting.Usage.UsageStream.DefaultMaxLength;

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Net;
+using AspireAoai.ServiceDefaults.Cosmos;
+using Microsoft.Azure.Cosmos;
+
+namespace AspireAoai.Api.Budgets;
+
+/// <summary>The cost records could not be read: Cosmos DB is not configured, not reachable or too slow.</summary>
+public sealed class UsageRecordsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Reads a client's usage over a range of UTC days.</summary>
+public interface IUsageRecords
+{
+    /// <summary>The client's <c>usage</c> lines from <paramref name="from"/> to <paramref name="to"/> (inclusive), sorted by day, model, deployment.</summary>
+    /// <exception cref="UsageRecordsUnavailableException">The store did not answer.</exception>
+    Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The Worker's <c>usage</c> documents in the Cosmos DB <c>costs</c> container: one single-partition query per client that
+/// names the partition key in WHERE and selects only the totals (not the Worker's bookkeeping). No ORDER BY or aggregates
+/// (the local server has neither): lines are sorted and summed here.
+/// </summary>
+internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan timeout) : IUsageRecords
+{
+    private const string Query =
+        "SELECT c.period, c.model, c.deployment, c.requests, c.errors, c.inputTokens, c.cachedInputTokens, c.outputTokens, " +
+        "c.cacheHits, c.savedInputTokens, c.savedOutputTokens, c.cost, c.savedCost, c.unpricedRequests FROM c " +
+        "WHERE c.clientId = @pk AND c.kind = 'usage' AND c.period >= @from AND c.period <= @to";
+
+    public async Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var lines = new List<UsageLine>();
+        try
+        {
+            await containers.WhenReadyAsync(deadline.Token).ConfigureAwait(false);
+            var query = new QueryDefinition(Query)
+                .WithParameter("@pk", clientId)
+                .WithParameter("@from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+                .WithParameter("@to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            using var feed = containers.Costs.GetItemQueryIterator<UsageRow>(query,
+                requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
+            while (feed.HasMoreResults)
+            {
+                foreach (var row in await feed.ReadNextAsync(deadline.Token).ConfigureAwait(false))
+                {
+                    lines.Add(row.ToLine());
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UsageRecordsUnavailableException(
+                $"Cosmos DB did not answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new UsageRecordsUnavailableException("The cost records container does not exist (yet).", ex);
+        }
+        catch (CosmosException ex)
+        {
+            // Only the status: Cosmos messages can carry request details.
+            throw new UsageRecordsUnavailableException(
+                $"Cosmos DB answered {((int)ex.StatusCode).ToString(CultureInfo.InvariantCulture)}.", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or InvalidOperationException)
+        {
+            throw new UsageRecordsUnavailableException("Cosmos DB is unreachable.", ex);
+        }
+
+        lines.Sort(static (a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Date, b.Date);
+            if (c == 0) c = string.CompareOrdinal(a.Model, b.Model);
+            return c != 0 ? c : string.CompareOrdinal(a.Deployment, b.Deployment);
+        });
+        return lines;
+    }
+
+    /// <summary>The selected fields of a <c>usage</c> document (camelCase, as the Worker writes them).</summary>
+    private sealed class UsageRow
+    {
+        public string Period { get; set; } = "";
+        public string? Model { get; set; }
+        public string? Deployment { get; set; }
+        public long Requests { get; set; }
+        public long Errors { get; set; }
+        public long InputTokens { get; set; }
+        public long CachedInputTokens { get; set; }
+        public long OutputTokens { get; set; }
+        public long CacheHits { get; set; }
+        public long SavedInputTokens { get; set; }
+        public long SavedOutputTokens { get; set; }
+        public string? Cost { get; set; }
+        public string? SavedCost { get; set; }
+        public long UnpricedRequests { get; set; }
+
+        public UsageLine ToLine() => new(Period, Model ?? "", Deployment ?? "-", Requests, Errors, InputTokens, CachedInputTokens, OutputTokens,
+            InputTokens + OutputTokens, CacheHits, SavedInputTokens, SavedOutputTokens, Cost, SavedCost, UnpricedRequests);
+    }
+}
+
+/// <summary>No Cosmos DB connection: every read is unavailable, with a message that says why.</summary>
+internal sealed class NoUsageRecords : IUsageRecords
+{
+    public Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+        => throw new UsageRecordsUnavailableException("This gateway has no Cosmos DB connection (ConnectionStrings:cosmos), where cost records are kept.");
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AspireAoai.Api.Budgets;
+
+/// <summary>One client's usage of one model on one deployment on one UTC day (a Worker <c>usage</c> document).</summary>
+public sealed record UsageLine(
+    string Date,
+    string Model,
+    string Deployment,
+    long Requests,
+    long Errors,
+    long InputTokens,
+    long CachedInputTokens,
+    long OutputTokens,
+    long TotalTokens,
+    long CacheHits,
+    long SavedInputTokens,
+    long SavedOutputTokens,
+    string? Cost,
+    string? SavedCost,
+    long UnpricedRequests);
+
+/// <summary>Sums over lines; costs are exact decimal strings (<c>"0"</c> when nothing was priced).</summary>
+public sealed record UsageTotals(
+    long Requests,
+    long Errors,
+    long InputTokens,
+    long CachedInputTokens,
+    long OutputTokens,
+    long TotalTokens,
+    long CacheHits,
+    long SavedInputTokens,
+    long SavedOutputTokens,
+    string Cost,
+    string SavedCost,
+    long UnpricedRequests);
+
+/// <summary>A client's budgets as configured (USD as decimal strings).</summary>
+public sealed record BudgetView(string? DailyUsd, string? MonthlyUsd, int SoftLimitPercent);
+
+/// <summary>
+/// The running spend of the current UTC day and month from Redis (what admission checks budgets against), USD as decimal
+/// strings; <see cref="Available"/> is false (and the amounts null) when Redis did not answer.
+/// </summary>
+public sealed record LiveSpend(string Date, string Month, bool Available, string? TodayUsd, string? MonthUsd, BudgetView? Budget);
+
+/// <summary>Body of <c>GET /v1/usage</c>, and one client of <c>GET /admin/usage</c>.</summary>
+public sealed record ClientUsageReport(string ClientId, string From, string To, IReadOnlyList<UsageLine> Data, UsageTotals Totals, LiveSpend Spend);
+
+/// <summary>Body of <c>GET /admin/usage</c>: every client's report and the grand total.</summary>
+public sealed record AdminUsageReport(string From, string To, IReadOnlyList<ClientUsageReport> Clients, UsageTotals Totals);
+
+/// <summary>Running sums, in decimal, of usage lines.</summary>
+internal sealed class UsageSum
+{
+    private long _requests, _errors, _input, _cached, _output, _hits, _savedIn, _savedOut, _unpriced;
+    private decimal _cost, _saved;
+
+    public void Add(UsageLine line)
+    {
+        _requests += line.Requests;
+        _errors += line.Errors;
+        _input += line.InputTokens;
+        _cached += line.CachedInputTokens;
+        _output += line.OutputTokens;
+        _hits += line.CacheHits;
+        _savedIn += line.SavedInputTokens;
+        _savedOut += line.SavedOutputTokens;
+        _unpriced += line.UnpricedRequests;
+        _cost += Parse(line.Cost);
+        _saved += Parse(line.SavedCost);
+    }
+
+    public void Add(UsageTotals totals)
+    {
+        _requests += totals.Requests;
+        _errors += totals.Errors;
+        _input += totals.InputTokens;
+        _cached += totals.CachedInputTokens;
+        _output += totals.OutputTokens;
+        _hits += totals.CacheHits;
+        _savedIn += totals.SavedInputTokens;
+        _savedOut += totals.SavedOutputTokens;
+        _unpriced += totals.UnpricedRequests;
+        _cost += Parse(totals.Cost);
+        _saved += Parse(totals.SavedCost);
+    }
+
+    public UsageTotals ToTotals() => new(_requests, _errors, _input, _cached, _output, _input + _output, _hits, _savedIn, _savedOut,
+        Format(_cost), Format(_saved), _unpriced);
+
+    internal static decimal Parse(string? value) =>
+        value is null ? 0m : decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    /// <summary>Invariant, without trailing zeros beyond what the value holds.</summary>
+    internal static string Format(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ClientUsageReport))]
+[JsonSerializable(typeof(AdminUsageReport))]
+internal sealed partial class UsageJsonContext : JsonSerializerContext;

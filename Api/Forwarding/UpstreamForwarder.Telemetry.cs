@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.Routing;
+using AspireAoai.Api.Telemetry;
+
+namespace AspireAoai.Api.Forwarding;
+
+/// <summary>Spans, metrics and logs of attempts and their outcomes.</summary>
+public sealed partial class UpstreamForwarder
+{
+    private void RecordFirstByte(GatewayRequest request, Deployment deployment, long started, long firstByteTicks, RequestState state)
+    {
+        var sinceArrival = _time.GetElapsedTime(request.StartTimestamp);
+        state.TimeToFirstByte = sinceArrival;
+        var overhead = sinceArrival - _time.GetElapsedTime(0, state.UpstreamWaitTicks);
+        var model = new KeyValuePair<string, object?>("gen_ai.request.model", request.Pool.Model);
+        _telemetry.TimeToFirstByte.Record(sinceArrival.TotalSeconds, model, new("gen_ai.request.stream", request.Parsed.Stream));
+        _telemetry.Overhead.Record(Math.Max(0, overhead.TotalSeconds), model);
+        if (request.Parsed.Stream)
+        {
+            _telemetry.TimeToFirstChunk.Record(_time.GetElapsedTime(started, firstByteTicks).TotalSeconds,
+                new("gen_ai.operation.name", request.Operation.GenAiName()), new("gen_ai.provider.name", GatewayTelemetry.ProviderName),
+                model, new("server.address", deployment.ServerAddress));
+        }
+    }
+
+    private void Complete(GatewayRequest request, Deployment deployment, int status, ResponseObserver observer, Activity? activity,
+        TimeSpan duration, RequestState state)
+    {
+        state.Status = status;
+        state.Capture(observer);
+
+        var tags = new TagList
+        {
+            { "gen_ai.operation.name", request.Operation.GenAiName() },
+            { "gen_ai.provider.name", GatewayTelemetry.ProviderName },
+            { "gen_ai.request.model", request.Pool.Model },
+            { "server.address", deployment.ServerAddress },
+        };
+        if (observer.ResponseModel is not null)
+        {
+            tags.Add("gen_ai.response.model", observer.ResponseModel);
+        }
+
+        if (status >= 400)
+        {
+            tags.Add("error.type", StatusName(status));
+        }
+
+        _telemetry.OperationDuration.Record(duration.TotalSeconds, tags);
+        if (observer.InputTokens is { } input)
+        {
+            var inputTags = tags;
+            inputTags.Add("gen_ai.token.type", "input");
+            _telemetry.TokenUsage.Record(input, inputTags);
+        }
+
+        if (observer.OutputTokens is { } output)
+        {
+            var outputTags = tags;
+            outputTags.Add("gen_ai.token.type", "output");
+            _telemetry.TokenUsage.Record(output, outputTags);
+        }
+
+        foreach (var verdict in observer.Verdicts)
+        {
+            _telemetry.ContentFilter.Add(1, new("aoai.content_filter.source", verdict.Source), new("aoai.content_filter.category", verdict.Category),
+                new("aoai.content_filter.severity", verdict.Severity), new("aoai.content_filter.filtered", verdict.Filtered));
+            if (verdict.Filtered)
+            {
+                ForwardingLog.ContentFiltered(_logger, deployment.Name, request.Client.Id, verdict.Source, verdict.Category, verdict.Severity, verdict.Filtered);
+            }
+        }
+
+        if (observer.CompletionFiltered && observer.Verdicts.Count == 0)
+        {
+            // A filtered completion whose category the response did not carry.
+            _telemetry.ContentFilter.Add(1, new("aoai.content_filter.source", "completion"), new("aoai.content_filter.category", "other"),
+                new("aoai.content_filter.severity", "other"), new("aoai.content_filter.filtered", true));
+        }
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.response.status_code", status);
+            activity.SetTag("gen_ai.response.model", observer.ResponseModel);
+            activity.SetTag("gen_ai.response.id", observer.ResponseId);
+            if (observer.InputTokens is not null)
+            {
+                activity.SetTag("gen_ai.usage.input_tokens", observer.InputTokens);
+            }
+
+            if (observer.OutputTokens is not null)
+            {
+                activity.SetTag("gen_ai.usage.output_tokens", observer.OutputTokens);
+            }
+
+            if (observer.FinishReasons.Count > 0)
+            {
+                activity.SetTag("gen_ai.response.finish_reasons", observer.FinishReasons.ToArray());
+            }
+
+            if (status >= 400)
+            {
+                activity.SetTag("error.type", observer.ErrorCode ?? StatusName(status));
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
+
+    private void Fail(GatewayRequest request, Deployment deployment, int attempt, Activity? activity, string reason, int status,
+        TimeSpan cooldown, DateTimeOffset now)
+    {
+        deployment.RecordFailure(reason, status, now);
+        var cooled = deployment.CoolDown(now + cooldown);
+        if (cooled)
+        {
+            _telemetry.Cooldowns.Add(1, new("aoai.deployment", deployment.Name), new("aoai.cooldown.reason", reason));
+        }
+
+        _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", reason));
+        ForwardingLog.AttemptFailed(_logger, deployment.Name, attempt, request.Client.Id, reason, (long)cooldown.TotalMilliseconds);
+        if (activity is not null)
+        {
+            activity.SetTag("error.type", reason);
+            activity.SetTag("aoai.cooldown_ms", (long)cooldown.TotalMilliseconds);
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
+    private static void TagRequest(Activity activity, GatewayRequest request, Deployment deployment, int attempt)
+    {
+        activity.SetTag("gen_ai.operation.name", request.Operation.GenAiName());
+        activity.SetTag("gen_ai.provider.name", GatewayTelemetry.ProviderName);
+        activity.SetTag("gen_ai.request.model", request.Pool.Model);
+        activity.SetTag("gen_ai.request.stream", request.Parsed.Stream);
+        if (request.Parsed.MaxTokens is { } maxTokens)
+        {
+            activity.SetTag("gen_ai.request.max_tokens", maxTokens);
+        }
+
+        if (request.Parsed.Temperature is { } temperature)
+        {
+            activity.SetTag("gen_ai.request.temperature", temperature);
+        }
+
+        activity.SetTag("server.address", deployment.ServerAddress);
+        activity.SetTag("server.port", deployment.ServerPort);
+        activity.SetTag("aoai.deployment", deployment.Name);
+        activity.SetTag("aoai.region", deployment.Region);
+        activity.SetTag("aoai.attempt", attempt);
+        activity.SetTag("aoai.client.id", request.Client.Id);
+    }
+
+    private static readonly string[] StatusNames = CreateStatusNames();
+
+    private static string[] CreateStatusNames()
+    {
+        var names = new string[600];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return names;
+    }
+
+    private static string StatusName(int status) => status is >= 0 and < 600 ? StatusNames[status] : status.ToString(CultureInfo.InvariantCulture);
+
+    private static string ErrorName(HttpRequestError error) => error switch
+    {
+        HttpRequestError.NameResolutionError => "name_resolution_error",
+        HttpRequestError.ConnectionError => "connection_error",
+        HttpRequestError.SecureConnectionError => "tls_error",
+        HttpRequestError.ResponseEnded => "response_ended",
+        HttpRequestError.InvalidResponse => "invalid_response",
+        _ => "http_error",
+    };
+}

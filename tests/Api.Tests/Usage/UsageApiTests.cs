@@ -1,0 +1,289 @@
+using System.Net;
+using System.Text.Json;
+using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Auth;
+using AspireAoai.Api.Tests.Infrastructure;
+using AspireAoai.Api.Usage;
+using AspireAoai.ServiceDefaults.Cosmos;
+using AspireAoai.TestSupport;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Tests.Usage;
+
+/// <summary>One Cosmos server for the usage API tests; each test has its own database and redis-server.</summary>
+[CollectionDefinition(Name)]
+public sealed class UsageApiCollection : ICollectionFixture<CosmosFixture>
+{
+    public const string Name = "usage-api";
+}
+
+/// <summary>
+/// The usage API end to end: requests through the gateway write real usage events, the Worker's aggregation (its own
+/// registrations, in-process) turns them into cost documents in the real Cosmos server, and the API reads them back.
+/// </summary>
+[Collection(UsageApiCollection.Name)]
+public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
+{
+    private const string OtherKey = "other-client-key";
+    private readonly string _database = "u" + Guid.NewGuid().ToString("N")[..10];
+    private RedisServer _redis = null!;
+    private SimulatorHost _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _sim = await SimulatorHost.StartAsync("eastus");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sim.DisposeAsync();
+        await _redis.DisposeAsync();
+        try
+        {
+            using var client = cosmos.Server.CreateClient();
+            await client.GetDatabase(_database).DeleteAsync();
+        }
+        catch (CosmosException)
+        {
+            // best effort: the server is in memory
+        }
+    }
+
+    [Fact]
+    public async Task Usage_ReportsTheWorkersAggregates_WithTotals_AndAdminTotalsEqualTheSumOfClients()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString,
+            "--Gateway:Clients:0:Budget:DailyUsd=50", "--Gateway:Clients:0:Budget:MonthlyUsd=500");
+        using var other = new HttpClient { BaseAddress = gateway.BaseAddress };
+        other.DefaultRequestHeaders.Add("api-key", OtherKey);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var a = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
+            Assert.Equal(HttpStatusCode.OK, a.StatusCode);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var b = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(model: "gpt-4o-mini", maxTokens: 20));
+            Assert.Equal(HttpStatusCode.OK, b.StatusCode);
+            using var c = await other.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
+            Assert.Equal(HttpStatusCode.OK, c.StatusCode);
+        }
+
+        await AggregateWithTheWorkerAsync(expectedEvents: 10);
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var response = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = body.RootElement;
+        Assert.Equal("test", root.GetProperty("clientId").GetString());
+        var data = root.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal([("gpt-4o", "eastus-gpt-4o"), ("gpt-4o-mini", "eastus-gpt-4o-mini")],
+            data.Select(d => (d.GetProperty("model").GetString(), d.GetProperty("deployment").GetString())).ToArray());
+        Assert.All(data, d => Assert.Equal(today, d.GetProperty("date").GetString()));
+        Assert.Equal([4L, 3L], data.Select(d => d.GetProperty("requests").GetInt64()));
+
+        // Every line equals its Worker document; the totals are their sums; costs are decimal strings.
+        var documents = await ReadUsageDocumentsAsync("test");
+        Assert.Equal(2, documents.Count);
+        foreach (var line in data)
+        {
+            var doc = documents[$"{today}|{line.GetProperty("model").GetString()}|{line.GetProperty("deployment").GetString()}"];
+            Assert.Equal(doc.GetProperty("inputTokens").GetInt64(), line.GetProperty("inputTokens").GetInt64());
+            Assert.Equal(doc.GetProperty("outputTokens").GetInt64(), line.GetProperty("outputTokens").GetInt64());
+            Assert.Equal(doc.GetProperty("cost").GetString(), line.GetProperty("cost").GetString());
+            Assert.True(decimal.Parse(line.GetProperty("cost").GetString()!) > 0);
+        }
+
+        var totals = root.GetProperty("totals");
+        Assert.Equal(7, totals.GetProperty("requests").GetInt64());
+        Assert.Equal(data.Sum(d => d.GetProperty("inputTokens").GetInt64()), totals.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(data.Sum(d => d.GetProperty("totalTokens").GetInt64()), totals.GetProperty("totalTokens").GetInt64());
+        var totalCost = decimal.Parse(totals.GetProperty("cost").GetString()!);
+        Assert.Equal(data.Sum(d => decimal.Parse(d.GetProperty("cost").GetString()!)), totalCost);
+        Assert.Equal(JsonValueKind.String, totals.GetProperty("savedCost").ValueKind);
+
+        // The live spend (Redis, picodollars rounded up per event) agrees with the Worker's exact sum.
+        var spend = root.GetProperty("spend");
+        Assert.True(spend.GetProperty("available").GetBoolean());
+        Assert.Equal(today, spend.GetProperty("date").GetString());
+        var live = decimal.Parse(spend.GetProperty("todayUsd").GetString()!);
+        Assert.InRange(live - totalCost, 0m, 7m / SpendKeys.PicodollarsPerDollar);
+        Assert.Equal("50", spend.GetProperty("budget").GetProperty("dailyUsd").GetString());
+        Assert.Equal(80, spend.GetProperty("budget").GetProperty("softLimitPercent").GetInt32());
+
+        // Admin: every configured client, per-client totals equal each client's own report, the grand total their sum.
+        using var adminResponse = await gateway.Admin.GetAsync($"admin/usage?from={today}&to={today}");
+        Assert.Equal(HttpStatusCode.OK, adminResponse.StatusCode);
+        using var admin = JsonDocument.Parse(await adminResponse.Content.ReadAsStringAsync());
+        var clients = admin.RootElement.GetProperty("clients").EnumerateArray().ToDictionary(c => c.GetProperty("clientId").GetString()!);
+        Assert.Equal(["limited", "other", "test"], clients.Keys.Order());
+        Assert.Equal(totals.GetRawText(), clients["test"].GetProperty("totals").GetRawText());
+        Assert.Equal(3, clients["other"].GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal(0, clients["limited"].GetProperty("totals").GetProperty("requests").GetInt64());
+        var grand = admin.RootElement.GetProperty("totals");
+        Assert.Equal(10, grand.GetProperty("requests").GetInt64());
+        Assert.Equal(clients.Values.Sum(c => c.GetProperty("totals").GetProperty("outputTokens").GetInt64()), grand.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(clients.Values.Sum(c => decimal.Parse(c.GetProperty("totals").GetProperty("cost").GetString()!)),
+            decimal.Parse(grand.GetProperty("cost").GetString()!));
+
+        using var one = await gateway.Admin.GetAsync($"admin/usage?from={today}&to={today}&client=other");
+        using var oneBody = JsonDocument.Parse(await one.Content.ReadAsStringAsync());
+        Assert.Equal("other", Assert.Single(oneBody.RootElement.GetProperty("clients").EnumerateArray()).GetProperty("clientId").GetString());
+
+        // A range without usage is empty, not an error; the default range is the current month.
+        using var empty = await gateway.Http.GetAsync("v1/usage?from=2020-01-01&to=2020-01-31");
+        using var emptyBody = JsonDocument.Parse(await empty.Content.ReadAsStringAsync());
+        Assert.Empty(emptyBody.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal("0", emptyBody.RootElement.GetProperty("totals").GetProperty("cost").GetString());
+        using var month = await gateway.Http.GetAsync("v1/usage");
+        using var monthBody = JsonDocument.Parse(await month.Content.ReadAsStringAsync());
+        Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM") + "-01", monthBody.RootElement.GetProperty("from").GetString());
+        Assert.Equal(7, monthBody.RootElement.GetProperty("totals").GetProperty("requests").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("v1/usage?from=2026-13-01", "from")]
+    [InlineData("v1/usage?from=2026-04-01&to=04/30/2026", "to")]
+    [InlineData("v1/usage?from=2026-04-10&to=2026-04-01", "to")]
+    [InlineData("v1/usage?from=2025-01-01&to=2026-01-02", "to")]
+    [InlineData("admin/usage?from=2025-01-01&to=2026-12-31", "to")]
+    public async Task BadRange_Gets400InTheOpenAiShape(string path, string param)
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        var http = path.StartsWith("admin", StringComparison.Ordinal) ? gateway.Admin : gateway.Http;
+        using var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = body.RootElement.GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task WrongKeys_Get401_AndAnUnknownClientGets404()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        using var anonymous = new HttpClient { BaseAddress = gateway.BaseAddress };
+        using var noKey = await anonymous.GetAsync("v1/usage");
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        using var clientOnAdmin = await gateway.Http.GetAsync("admin/usage");
+        Assert.Equal(HttpStatusCode.Unauthorized, clientOnAdmin.StatusCode);
+        using var unknown = await gateway.Admin.GetAsync("admin/usage?client=nobody");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("client_not_found", await unknown.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CosmosUnavailable_Gets503WithAClearMessage()
+    {
+        var closedPort = FreePort.Next();
+        await using var gateway = await StartGatewayAsync(
+            $"AccountEndpoint=http://127.0.0.1:{closedPort}/;AccountKey={CosmosServer.WellKnownKey};", "--Gateway:UsageApi:QueryTimeout=00:00:01");
+        using var response = await gateway.Http.GetAsync("v1/usage");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var message = body.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.StartsWith("Usage records are unavailable right now: ", message, StringComparison.Ordinal);
+        Assert.Equal("usage_store_unavailable", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task NoCosmosConfigured_Gets503NamingTheMissingConnection()
+    {
+        await using var gateway = await StartGatewayAsync(cosmosConnectionString: null);
+        using var response = await gateway.Admin.GetAsync("admin/usage");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("ConnectionStrings:cosmos", await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<GatewayHost> StartGatewayAsync(string? cosmosConnectionString, params string[] args)
+    {
+        var all = new List<string>
+        {
+            $"--ConnectionStrings:redis={_redis.ConnectionString}",
+            $"--Cosmos:DatabaseName={_database}",
+            "--Cosmos:InitializationTimeout=00:00:05",
+            "--Gateway:Cache:Enabled=false", // the usage API brings its own Cosmos registration
+            "--Gateway:Clients:2:Id=other",
+            $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(OtherKey)}",
+        };
+        if (cosmosConnectionString is not null) all.Add($"--ConnectionStrings:cosmos={cosmosConnectionString}");
+        all.AddRange(args);
+        return await GatewayHost.StartAsync(
+            [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini")],
+            all);
+    }
+
+    /// <summary>Runs the Worker's cost aggregation (its own registrations, as in Worker/Program.cs) until every event is applied.</summary>
+    private async Task AggregateWithTheWorkerAsync(int expectedEvents)
+    {
+        using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var db = redis.GetDatabase();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await db.StreamLengthAsync(UsageStream.Key) < expectedEvents)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the gateway did not write its usage events");
+            await Task.Delay(50);
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = _redis.ConnectionString,
+            ["ConnectionStrings:cosmos"] = cosmos.Server.ConnectionString,
+            ["Cosmos:DatabaseName"] = _database,
+            ["Worker:PollInterval"] = "00:00:00.020",
+        });
+        builder.AddAoaiRedis();
+        builder.AddAoaiCosmos();
+        builder.AddCostAggregation();
+        using var worker = builder.Build();
+        await worker.StartAsync();
+        try
+        {
+            while (true)
+            {
+                var info = await db.StreamInfoAsync(UsageStream.Key);
+                var group = (await db.StreamGroupInfoAsync(UsageStream.Key)).FirstOrDefault(g => g.Name == UsageStream.ConsumerGroup);
+                if (group.Name is not null && group.PendingMessageCount == 0 && group.LastDeliveredId == info.LastGeneratedId) break;
+                Assert.True(DateTime.UtcNow < deadline, "the Worker did not drain the usage stream");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await worker.StopAsync();
+        }
+    }
+
+    private async Task<Dictionary<string, JsonElement>> ReadUsageDocumentsAsync(string clientId)
+    {
+        using var client = cosmos.Server.CreateClient();
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.clientId = @pk").WithParameter("@pk", clientId);
+        var docs = new Dictionary<string, JsonElement>();
+        using var feed = client.GetDatabase(_database).GetContainer("costs").GetItemQueryStreamIterator(query,
+            requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
+        while (feed.HasMoreResults)
+        {
+            using var page = await feed.ReadNextAsync();
+            using var json = await JsonDocument.ParseAsync(page.Content);
+            foreach (var doc in json.RootElement.GetProperty("Documents").EnumerateArray())
+            {
+                if (doc.GetProperty("kind").GetString() == "usage") docs[doc.GetProperty("id").GetString()!] = doc.Clone();
+            }
+        }
+
+        return docs;
+    }
+}

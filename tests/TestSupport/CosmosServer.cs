@@ -35,7 +35,21 @@ public sealed class CosmosServer : IAsyncDisposable
 
     public static async Task<CosmosServer> StartAsync()
     {
-        var port = FreePort.Next();
+        // A free port can be taken by another process between picking and binding it; pick again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(FreePort.Next()).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<CosmosServer> StartOnceAsync(int port)
+    {
         var psi = new ProcessStartInfo("node")
         {
             WorkingDirectory = LauncherDirectory,

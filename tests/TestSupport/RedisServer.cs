@@ -27,9 +27,19 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Starts a server on a free port.</summary>
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort.Next());
-        await server.StartProcessAsync();
-        return server;
+        // A free port can be taken by another process between picking and binding it; pick again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new RedisServer(FreePort.Next());
+            try
+            {
+                await server.StartProcessAsync();
+                return server;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 
     /// <summary>Graceful stop (SIGTERM); the port stays reserved for <see cref="RestartAsync"/>.</summary>

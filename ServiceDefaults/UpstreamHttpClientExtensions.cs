@@ -37,6 +37,8 @@ public static class UpstreamHttpClientExtensions
         });
 #pragma warning disable EXTEXP0001 // Experimental, but the documented way to opt one client out of ConfigureHttpClientDefaults.
         builder.RemoveAllResilienceHandlers();
+        // The gateway logs each attempt itself; the factory's per-request logging handlers and scopes are pure cost.
+        builder.RemoveAllLoggers();
 #pragma warning restore EXTEXP0001
         return builder;
     }

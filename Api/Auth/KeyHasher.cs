@@ -21,7 +21,8 @@ public static class KeyHasher
             return false;
         }
 
-        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        // Sized to the key (at most 3 UTF-8 bytes a UTF-16 unit), so a typical key zeroes ~100 bytes, not 1.5 KB.
+        Span<byte> utf8 = stackalloc byte[key.Length * 3];
         var length = Encoding.UTF8.GetBytes(key, utf8);
         SHA256.HashData(utf8[..length], destination);
         CryptographicOperations.ZeroMemory(utf8[..length]);

@@ -9,13 +9,18 @@ namespace AspireAoai.Api.Forwarding;
 /// <summary>Spans, metrics and logs of attempts and their outcomes.</summary>
 public sealed partial class UpstreamForwarder
 {
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+    private static readonly KeyValuePair<string, object?> StreamTrue = new("gen_ai.request.stream", BoxedTrue);
+    private static readonly KeyValuePair<string, object?> StreamFalse = new("gen_ai.request.stream", BoxedFalse);
+
     private void RecordFirstByte(GatewayRequest request, Deployment deployment, long started, long firstByteTicks, RequestState state)
     {
         var sinceArrival = _time.GetElapsedTime(request.StartTimestamp);
         state.TimeToFirstByte = sinceArrival;
         var overhead = sinceArrival - _time.GetElapsedTime(0, state.UpstreamWaitTicks);
         var model = new KeyValuePair<string, object?>("gen_ai.request.model", request.Pool.Model);
-        _telemetry.TimeToFirstByte.Record(sinceArrival.TotalSeconds, model, new("gen_ai.request.stream", request.Parsed.Stream));
+        _telemetry.TimeToFirstByte.Record(sinceArrival.TotalSeconds, model, request.Parsed.Stream ? StreamTrue : StreamFalse);
         _telemetry.Overhead.Record(Math.Max(0, overhead.TotalSeconds), model);
         if (request.Parsed.Stream)
         {
@@ -63,10 +68,19 @@ public sealed partial class UpstreamForwarder
             _telemetry.TokenUsage.Record(output, outputTags);
         }
 
-        foreach (var verdict in observer.Verdicts)
+        // Every answer carries several verdicts: index the list (no boxed enumerator) and reuse boxed flags.
+        var verdicts = observer.Verdicts;
+        for (var i = 0; i < verdicts.Count; i++)
         {
-            _telemetry.ContentFilter.Add(1, new("aoai.content_filter.source", verdict.Source), new("aoai.content_filter.category", verdict.Category),
-                new("aoai.content_filter.severity", verdict.Severity), new("aoai.content_filter.filtered", verdict.Filtered));
+            var verdict = verdicts[i];
+            var verdictTags = new TagList
+            {
+                { "aoai.content_filter.source", verdict.Source },
+                { "aoai.content_filter.category", verdict.Category },
+                { "aoai.content_filter.severity", verdict.Severity },
+                { "aoai.content_filter.filtered", verdict.Filtered ? BoxedTrue : BoxedFalse },
+            };
+            _telemetry.ContentFilter.Add(1, verdictTags);
             if (verdict.Filtered)
             {
                 ForwardingLog.ContentFiltered(_logger, deployment.Name, request.Client.Id, verdict.Source, verdict.Category, verdict.Severity, verdict.Filtered);

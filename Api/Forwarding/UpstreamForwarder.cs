@@ -29,7 +29,7 @@ public sealed partial class UpstreamForwarder
     /// <summary>Status reported when the upstream broke off a response that had started (the client's connection is aborted).</summary>
     internal const int BrokenResponse = StatusCodes.Status502BadGateway;
 
-    private readonly IHttpClientFactory _clients;
+    private readonly HttpClient _client;
     private readonly CooldownPolicy _cooldown;
     private readonly RoutingOptions _options;
     private readonly TimeProvider _time;
@@ -45,7 +45,9 @@ public sealed partial class UpstreamForwarder
         GatewayTelemetry telemetry, IDeploymentCapacity capacity, IUsageReporter usage, UsagePricer pricer, IOptions<UpstreamOptions> upstream,
         IOptions<UsageOptions> usageOptions, ILogger<UpstreamForwarder> logger)
     {
-        _clients = clients;
+        // One client for the forwarder's lifetime: its SocketsHttpHandler recycles pooled connections itself
+        // (PooledConnectionLifetime), so DNS changes are still seen, and no HttpClient is created per request.
+        _client = clients.CreateClient(UpstreamClientName);
         _cooldown = cooldown;
         _options = options.Value;
         _time = time;
@@ -96,7 +98,7 @@ public sealed partial class UpstreamForwarder
         var tried = default(TriedSet);
         Deployment? previous = null;
         var attemptTimeout = request.Parsed.Stream ? _options.StreamingAttemptTimeout : _options.AttemptTimeout;
-        var client = _clients.CreateClient(UpstreamClientName);
+        var client = _client;
 
         while (state.Attempts < _options.MaxAttempts)
         {

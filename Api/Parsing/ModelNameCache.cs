@@ -16,6 +16,7 @@ internal static class ModelNameCache
     internal const int MaxNameBytes = 128;
 
     private static readonly Entry?[] Entries = new Entry?[Capacity];
+    private static readonly Lock Gate = new();
     private static int _count;
 
     /// <summary>The string for the UTF-8 <paramref name="utf8"/> (unescaped JSON string content).</summary>
@@ -33,7 +34,7 @@ internal static class ModelNameCache
         var value = Encoding.UTF8.GetString(utf8);
         if (utf8.Length <= MaxNameBytes && count < Capacity)
         {
-            lock (Entries)
+            lock (Gate)
             {
                 if (_count < Capacity)
                 {

@@ -34,10 +34,10 @@ public readonly record struct LimitResult(
     /// <summary>The client's spend this month (picodollars) as the admission read it; -1 when not read.</summary>
     public long MonthSpend { get; init; } = -1;
 
-    /// <summary>True when a spent budget refused the request.</summary>
     /// <summary>The spend keys (and their periods) the admission read; null when the client has no budget.</summary>
     internal PeriodKeys? PeriodKeys { get; init; }
 
+    /// <summary>True when a spent budget refused the request.</summary>
     public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth;
 
     public bool TooLarge => Reason is SlidingWindowScript.ReasonTooLargeTpm or SlidingWindowScript.ReasonTooLargeDay or SlidingWindowScript.ReasonTooLargeMonth;

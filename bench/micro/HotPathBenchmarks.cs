@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using AspireAoai.Api;
+using AspireAoai.Api.Auth;
+using AspireAoai.Api.Budgets;
+using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.RateLimiting;
+using AspireAoai.Api.Routing;
+using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Micro;
+
+/// <summary>
+/// The per-request steps of the gateway before forwarding, with the bodies and configuration of bench/run.sh:
+/// parsing, client key hashing and lookup, token estimation, routing, building the limiter script's arguments,
+/// and (against a private redis-server on a free loopback port, when one is installed) the whole admission call.
+/// </summary>
+[MemoryDiagnoser]
+public class HotPathBenchmarks
+{
+    private const string Model = "gpt-4o-mini";
+    private const string Messages = """[{"role":"system","content":"You are a concise assistant for an engineering team."},{"role":"user","content":"In one sentence, why does every production service want a gateway in front of its model API?"}]""";
+    private const string ClientKey = "bench-client-key-0123456789abcdef";
+
+    private readonly byte[] _body = Encoding.UTF8.GetBytes($$"""{"model":"{{Model}}","messages":{{Messages}},"temperature":0.7,"max_tokens":100}""");
+    private DefaultHttpContext _http = null!;
+    private KeyHashClientAuthenticator _auth = null!;
+    private TokenEstimator _estimator = null!;
+    private DeploymentPool _pool = null!;
+    private IDeploymentCapacity _capacity = null!;
+    private GatewayRequest _request = null!;
+    private RateLimiter _limiter = null!;
+    private ClientLimits _clientLimits = null!;
+    private DeploymentLimits[] _deploymentLimits = null!;
+    private RateLimitAdmission _admission = null!;
+    private RedisLimitConnection _redis = null!;
+    private ConnectionMultiplexer? _multiplexer;
+    private Process? _redisServer;
+    private IDatabase? _database;
+    private byte[]? _sha;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var time = TimeProvider.System;
+        var client = new ClientOptions { Id = "bench", KeyHash = KeyHasher.HashHex(ClientKey) };
+        var auth = Options.Create(new GatewayAuthOptions { Clients = [client] });
+        _auth = new KeyHashClientAuthenticator(auth);
+
+        var deployment = new DeploymentOptions
+        {
+            Name = "bench-local", Endpoint = "http://127.0.0.1:9/", Deployment = Model, Model = Model, Region = "bench",
+            Priority = 1, Weight = 1, ApiKey = "bench-simulator-key", CapacityTpm = 2_000_000_000, CapacityRpm = 2_000_000_000,
+        };
+        var upstream = Options.Create(new UpstreamOptions { Deployments = [deployment] });
+        var catalog = new DeploymentCatalog(upstream, new UpstreamAuthenticatorFactory(new ServiceCollection().BuildServiceProvider()));
+        catalog.TryGetPool(Model, out _pool);
+
+        var rateOptions = Options.Create(new RateLimitOptions());
+        var clientLimits = Options.Create(new ClientRateLimitsOptions
+        {
+            Clients = [new ClientRateLimitOptions { Id = "bench", Rpm = 2_000_000_000, Tpm = 2_000_000_000 }],
+        });
+        var limits = new LimitCatalog(rateOptions, clientLimits, upstream, new BudgetCatalog(auth));
+        _clientLimits = limits.ForClient("bench");
+        _deploymentLimits = limits.ForPool(_pool);
+        _capacity = new DeploymentCapacity(limits, time);
+        _estimator = new TokenEstimator(rateOptions);
+        TokenEstimator.WarmUp();
+
+        _redisServer = StartRedis(out var port);
+        _multiplexer = port is null ? null : ConnectionMultiplexer.Connect($"127.0.0.1:{port}");
+        _redis = new RedisLimitConnection(() => _multiplexer, rateOptions, time, NullLogger<RedisLimitConnection>.Instance);
+        _redis.StartAsync().GetAwaiter().GetResult();
+        if (_multiplexer is not null)
+        {
+            _database = _multiplexer.GetDatabase();
+            _sha = Convert.FromHexString((string)_database.Execute("SCRIPT", "LOAD", SlidingWindowScript.Text)!);
+        }
+
+        _limiter = new RateLimiter(_redis, rateOptions, time);
+        var budgets = new BudgetMonitor(new BudgetCatalog(auth), time, new ServiceCollection().AddMetrics().BuildServiceProvider()
+            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), NullLogger<BudgetMonitor>.Instance);
+        _admission = new RateLimitAdmission(limits, _limiter, _estimator, budgets, time, NullLogger<RateLimitAdmission>.Instance);
+
+        _http = new DefaultHttpContext();
+        _http.Request.Headers["api-key"] = ClientKey;
+        var clientContext = _auth.Authenticate(_http.Request) ?? throw new InvalidOperationException("The bench key does not authenticate.");
+        RequestParser.TryParse(_body, OperationKind.ChatCompletions, out var parsed, out _);
+        _request = new GatewayRequest(_http, clientContext, OperationKind.ChatCompletions, ApiStyle.AzureDeployment, Model, _pool, _body,
+            parsed, "2024-10-21", 0);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _multiplexer?.Dispose();
+        if (_redisServer is { HasExited: false })
+        {
+            _redisServer.Kill();
+            _redisServer.WaitForExit(5_000);
+        }
+
+        _redisServer?.Dispose();
+    }
+
+    [Benchmark(Description = "RequestParser.TryParse")]
+    public bool Parse() => RequestParser.TryParse(_body, OperationKind.ChatCompletions, out _, out _);
+
+    [Benchmark(Description = "KeyHashClientAuthenticator.Authenticate")]
+    public ClientContext? Authenticate() => _auth.Authenticate(_http.Request);
+
+    [Benchmark(Description = "TokenEstimator.Estimate")]
+    public long Estimate() => _estimator.Estimate(_request);
+
+    [Benchmark(Description = "DeploymentPool.Select (with capacity)")]
+    public Deployment? Select() => _pool.Select(default, DateTimeOffset.UtcNow, Random.Shared, _capacity, _request);
+
+    [Benchmark(Description = "RateLimiter arguments (rent + return)")]
+    public int LimiterArguments()
+    {
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, out _, out _, out var taken);
+        _limiter.ReturnArguments(args);
+        return taken;
+    }
+
+    [Benchmark(Description = "RateLimitAdmission.AdmitAsync (local redis)")]
+    public async Task<bool> Admit()
+    {
+        var decision = await _admission.AdmitAsync(_request, CancellationToken.None).ConfigureAwait(false);
+        return decision.Admitted;
+    }
+
+    [Benchmark(Description = "RateLimitLease.WriteHeaders")]
+    public void LeaseHeaders()
+        => RateLimitLease.WriteHeaders(_clientLimits, new LimitResult(true, 0, 0, 12, 3456, 0, 0, 0, 0, LimitSource.Redis), _http.Response.Headers);
+
+    [Benchmark(Description = "RedisLimitConnection.EvaluateAsync (local redis)")]
+    public async Task<bool> Evaluate()
+    {
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _, out _, out _);
+        var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
+        _limiter.ReturnArguments(args);
+        return result is not null;
+    }
+
+    [Benchmark(Description = "floor: IDatabase.ScriptEvaluateAsync, same args (local redis)")]
+    public async Task<bool> RawEvalSha()
+    {
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _, out _, out _);
+        var result = await _database!.ScriptEvaluateAsync(_sha!, args.Keys, args.Values).ConfigureAwait(false);
+        _limiter.ReturnArguments(args);
+        return !result.IsNull;
+    }
+
+    /// <summary>A private redis-server on a free loopback port, or null when none is installed.</summary>
+    private static Process? StartRedis(out int? port)
+    {
+        port = null;
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var free = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        Process? process;
+        try
+        {
+            process = Process.Start(new ProcessStartInfo("redis-server",
+                ["--port", free.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            });
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect(IPAddress.Loopback, free);
+                port = free;
+                return process;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+
+        return process;
+    }
+}

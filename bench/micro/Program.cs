@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(AspireAoai.Api.Micro.HotPathBenchmarks).Assembly).Run(args);

@@ -9,6 +9,7 @@ using Azure.Core;
 
 namespace AspireAoai.Api.Tests.Integration;
 
+[Collection(AspireAoai.Api.Tests.Infrastructure.GlobalListenerCollection.Name)]
 public sealed class ManagedIdentityAndTelemetryTests
 {
     [Fact]

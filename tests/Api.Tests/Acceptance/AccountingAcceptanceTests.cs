@@ -446,6 +446,8 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
         // A killed replica's batch is taken over quickly (production: 30 s).
         ["Worker:ClaimIdleTime"] = "00:00:01",
         ["Worker:ClaimInterval"] = "00:00:00.250",
+        // Thousands of events: keep the Worker's own log to what matters.
+        ["Logging:LogLevel:AspireAoai"] = "Information",
     });
 
     /// <summary>Waits until the consumer has read from the group (so the kill lands on a working Worker).</summary>

@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Text;
-using AspireAoai.TestSupport;
-
-namespace AspireAoai.Api.Tests.Acceptance;
+namespace AspireAoai.TestSupport;
 
 /// <summary>
-/// The real Worker (Worker.dll from its build output, which this test project references) as a child process,
-/// configured by environment. The same approach as tests/Worker.Tests/ExactlyOnce/WorkerProcess.cs.
+/// The real Worker (Worker.dll from its build output; the test project must reference Worker.csproj) as a child process,
+/// configured by environment.
 /// </summary>
 public sealed class WorkerProcess : IDisposable
 {
@@ -24,7 +22,7 @@ public sealed class WorkerProcess : IDisposable
     {
         get
         {
-            // tests/Api.Tests/bin/{Configuration}/net10.0/ -> Worker/bin/{Configuration}/net10.0/Worker.dll
+            // tests/{Project}/bin/{Configuration}/net10.0/ -> Worker/bin/{Configuration}/net10.0/Worker.dll
             var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
             var configuration = tfmDir.Parent!.Name;
             var path = Path.Combine(RepositoryRoot.Path, "Worker", "bin", configuration, tfmDir.Name, "Worker.dll");
@@ -42,14 +40,15 @@ public sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(WorkerDll)!,
         };
         psi.ArgumentList.Add(WorkerDll);
-        foreach (var (key, value) in settings) psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         psi.Environment["Logging__LogLevel__StackExchange.Redis"] = "Warning";
-        psi.Environment["Logging__LogLevel__AspireAoai"] = "Information";
+        psi.Environment["Logging__LogLevel__AspireAoai"] = "Debug";
         psi.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         psi.Environment.Remove("APPLICATIONINSIGHTS_CONNECTION_STRING");
+        // The caller's settings win over the defaults above (a long run may want less logging).
+        foreach (var (key, value) in settings) psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
         ChildProcesses.Track(process);

@@ -44,7 +44,26 @@ public sealed class SimulatorHost : IAsyncDisposable
         ];
         var app = SimulatorApp.Build(args);
         await app.StartAsync();
-        return new SimulatorHost(app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+        var host = new SimulatorHost(app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+        await host.WarmUpAsync();
+        return host;
+    }
+
+    /// <summary>
+    /// The first answer loads the tokenizer and compiles the handlers: hundreds of milliseconds on a busy machine, which a
+    /// gateway with a short attempt timeout would take for an outage. Answer once, then clear the stats.
+    /// </summary>
+    private async Task WarmUpAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21")
+        {
+            Content = new StringContent("""{"messages":[{"role":"user","content":"warm up"}],"max_tokens":1}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        // A bearer token is accepted whatever key the simulator requires (it stands for managed identity).
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "warm-up");
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        await ResetAsync();
     }
 
     /// <summary>POST /sim/faults.</summary>

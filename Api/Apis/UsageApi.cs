@@ -5,7 +5,6 @@ using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Caching;
 using AspireAoai.ServiceDefaults.Cosmos;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Apis;
@@ -43,22 +42,8 @@ public static class UsageApi
             return builder;
         }
 
-        if (!services.Any(d => d.ServiceType == typeof(AoaiContainers)))
-        {
-            builder.AddAoaiCosmos(CachingExtensions.ConnectionName);
-
-            // Reading usage is optional for the gateway: Cosmos DB being down must not take replicas out of rotation.
-            services.PostConfigure<HealthCheckServiceOptions>(o =>
-            {
-                foreach (var registration in o.Registrations)
-                {
-                    if (registration.Name == CachingExtensions.ConnectionName)
-                    {
-                        registration.FailureStatus = HealthStatus.Degraded;
-                    }
-                }
-            });
-        }
+        // Reading usage is optional for the gateway: Cosmos DB being down must not take replicas out of rotation.
+        builder.AddAoaiCosmos(CachingExtensions.ConnectionName, optional: true);
 
         services.TryAddSingleton<IUsageRecords>(sp => new CosmosUsageRecords(sp.GetRequiredService<AoaiContainers>(),
             sp.GetRequiredService<IOptions<UsageApiOptions>>().Value.QueryTimeout));

@@ -1,6 +1,4 @@
-using AspireAoai.ServiceDefaults.Cosmos;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Caching;
@@ -30,22 +28,8 @@ public static class CachingExtensions
             return builder;
         }
 
-        if (!services.Any(d => d.ServiceType == typeof(AoaiContainers)))
-        {
-            builder.AddAoaiCosmos(ConnectionName);
-        }
-
         // The cache is optional for the gateway: Cosmos DB being down must not take replicas out of rotation.
-        services.PostConfigure<HealthCheckServiceOptions>(o =>
-        {
-            foreach (var registration in o.Registrations)
-            {
-                if (registration.Name == ConnectionName)
-                {
-                    registration.FailureStatus = HealthStatus.Degraded;
-                }
-            }
-        });
+        builder.AddAoaiCosmos(ConnectionName, optional: true);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CacheMetrics>();

@@ -41,8 +41,7 @@ public static class RateLimitingExtensions
 
         // Without a connection string there is no shared store: every replica limits alone (the fail-open path).
         var connectionName = section.GetValue(nameof(RateLimitOptions.ConnectionName), "redis")!;
-        if (!services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService)
-            && !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(connectionName)))
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(connectionName)))
         {
             builder.AddAoaiRedis(connectionName);
         }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using StackExchange.Redis;
 
 namespace AspireAoai.Api.Usage;
 
@@ -27,10 +26,7 @@ public static class UsageExtensions
             return builder;
         }
 
-        if (!builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService))
-        {
-            builder.AddAoaiRedis();
-        }
+        builder.AddAoaiRedis();
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisUsageReporter>();

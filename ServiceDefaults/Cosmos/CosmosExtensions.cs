@@ -25,10 +25,20 @@ public static class CosmosExtensions
     /// <summary>
     /// Registers a singleton <see cref="CosmosClient"/> from <c>ConnectionStrings:{connectionName}</c>,
     /// <see cref="CosmosOptions"/>, <see cref="AoaiContainers"/>, the resource initializer, a readiness check
-    /// tagged <c>ready</c> and the SDK's traces.
+    /// tagged <c>ready</c> and the SDK's traces. Safe to call from every feature that needs Cosmos DB: only the first
+    /// call registers.
     /// </summary>
-    public static IHostApplicationBuilder AddAoaiCosmos(this IHostApplicationBuilder builder, string connectionName = "cosmos")
+    /// <param name="builder">The host.</param>
+    /// <param name="connectionName">The connection string's name.</param>
+    /// <param name="optional">True when the service works without Cosmos DB (the Api's cache and usage reports): the
+    /// readiness check then reports Degraded instead of Unhealthy, so an outage does not take replicas out of rotation.</param>
+    public static IHostApplicationBuilder AddAoaiCosmos(this IHostApplicationBuilder builder, string connectionName = "cosmos", bool optional = false)
     {
+        if (builder.Services.Any(d => d.ServiceType == typeof(AoaiContainers)))
+        {
+            return builder;
+        }
+
         builder.Services.AddOptions<CosmosOptions>()
             .BindConfiguration(CosmosOptions.SectionName)
             .ValidateDataAnnotations()
@@ -41,7 +51,8 @@ public static class CosmosExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CosmosResourceInitializer>());
         builder.Services.TryAddSingleton<AoaiContainers>();
 
-        builder.Services.AddHealthChecks().AddCheck<CosmosHealthCheck>("cosmos", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<CosmosHealthCheck>("cosmos",
+            failureStatus: optional ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded : null, tags: ["ready"]);
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(CosmosActivitySource));
         return builder;
     }

@@ -21,10 +21,15 @@ public static class AoaiRedisExtensions
     /// Aspire.StackExchange.Redis (health check, traces), with timeouts for a gateway (<see cref="RedisOptions"/>),
     /// no abort when Redis is down at start, and, when <c>Redis:UseEntraId</c> is true, Entra ID authentication with a
     /// token of the workload identity (<see cref="DefaultAzureCredential"/>, AZURE_CLIENT_ID picks the managed identity)
-    /// refreshed before it expires.
+    /// refreshed before it expires. Safe to call from every feature that needs Redis: only the first call registers.
     /// </summary>
     public static IHostApplicationBuilder AddAoaiRedis(this IHostApplicationBuilder builder, string connectionName = "redis")
     {
+        if (builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer) && !d.IsKeyedService))
+        {
+            return builder;
+        }
+
         builder.Services.AddOptions<RedisOptions>()
             .BindConfiguration(RedisOptions.SectionName)
             .ValidateDataAnnotations()

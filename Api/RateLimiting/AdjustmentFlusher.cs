@@ -1,25 +1,27 @@
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
-/// Connects the limiter to Redis at start (in the background), warms the tokenizers, and writes reconciliations
-/// that no admission carried within <see cref="MaxWait"/> (quiet traffic).
+/// Connects the limiter to Redis at start (in the background), warms the tokenizers, and writes the queued
+/// reconciliations and deployment charges every <see cref="Interval"/>, merged. Until then a window is off by what
+/// the last interval's answers used beyond (or below) their estimates: refunds come late (conservative) and a
+/// deployment's own usage shows up to one interval late in the capacity other replicas see.
 /// </summary>
 internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvider time, ILogger<AdjustmentFlusher> logger) : BackgroundService
 {
-    internal static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(200);
+    internal static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _ = limiter.Connection.StartAsync();
         _ = Task.Run(TokenEstimator.WarmUp, stoppingToken);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), time);
+        using var timer = new PeriodicTimer(Interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
-                    await limiter.FlushAsync(MaxWait).ConfigureAwait(false);
+                    await limiter.FlushAsync(TimeSpan.Zero).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -4,12 +4,13 @@ using StackExchange.Redis;
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>A change to a window after the fact: a reconciliation (refund or extra charge) or a deployment's charge.</summary>
-internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, int Requests, long Day, long Month, bool Create, long QueuedAt);
+internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, long Requests, long Day, long Month, bool Create, long QueuedAt);
 
 /// <summary>
-/// Adjustments waiting to be written. They ride along with the next admission's EVALSHA (a few per call), so
-/// reconciliation costs no round trip of its own under load; <see cref="AdjustmentFlusher"/> writes whatever has
-/// waited too long when traffic is quiet. Bounded: while Redis is away for long the oldest are dropped.
+/// Adjustments waiting to be written. <see cref="AdjustmentFlusher"/> writes them every
+/// <see cref="AdjustmentFlusher.Interval"/>, merged per key and sub-bucket, so under load a deployment gets one charge
+/// per bucket and flush instead of one per request, and admissions carry none. Bounded: while Redis is away for long
+/// the oldest are dropped.
 /// </summary>
 internal sealed class PendingAdjustments
 {

@@ -45,20 +45,20 @@ public readonly record struct LimitResult(
 
 /// <summary>
 /// Checks and charges a client's limits (and reads the pool's deployment windows) in one EVALSHA, applies the
-/// Redis-unavailable policy, and queues reconciliations so they ride along with later admissions.
+/// Redis-unavailable policy, and queues reconciliations and deployment charges, which <see cref="AdjustmentFlusher"/>
+/// writes merged (one entry per key and sub-bucket) a few times a second, so they cost the admission nothing.
 /// </summary>
 public sealed class RateLimiter
 {
-    /// <summary>Adjustment slots carried by every admission (unused slots are inert).</summary>
-    internal const int Slots = 4;
-
-    /// <summary>Adjustments per flush call when traffic is quiet.</summary>
+    /// <summary>Merged adjustments per flush call.</summary>
     internal const int FlushBatch = 64;
+
+    /// <summary>Queued adjustments one flush pass takes and merges before writing.</summary>
+    internal const int FlushTake = 4096;
 
     private static readonly RedisValue AdmitMode = "a";
     private static readonly RedisValue FlushMode = "f";
     private static readonly RedisValue Zero = 0;
-    private static readonly RedisValue SlotCount = Slots;
     private static readonly RedisValue One = "1";
     private static readonly RedisValue ZeroFlag = "0";
 
@@ -105,13 +105,11 @@ public sealed class RateLimiter
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
-        var args = RentArguments(client, deployments, tokens, out var periodKeys, out var carriedBuffer, out var taken);
+        var args = RentArguments(client, deployments, tokens, out var periodKeys);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         if (result is null)
         {
-            // Not written: put the carried adjustments back for the next call. The buffer may still be referenced by
-            // a timed-out command, so it is not reused.
-            Requeue(carriedBuffer, taken);
+            // Not written; the buffer may still be referenced by a timed-out command, so it is not reused.
             return Fallback(client, tokens);
         }
 
@@ -135,10 +133,9 @@ public sealed class RateLimiter
 
     /// <summary>
     /// The keys and values of one admission call, in a buffer reused between calls (give it back with
-    /// <see cref="ReturnArguments"/> once the call completed), with up to <see cref="Slots"/> queued adjustments carried.
+    /// <see cref="ReturnArguments"/> once the call completed).
     /// </summary>
-    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, out PeriodKeys? periodKeys,
-        out Adjustment[]? carried, out int taken)
+    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, out PeriodKeys? periodKeys)
     {
         var d = deployments.Length;
         var budget = client.Budget;
@@ -151,42 +148,46 @@ public sealed class RateLimiter
         var keys = args.Keys;
         var values = args.Values;
         keys[0] = client.Key;
-        values[0] = AdmitMode;
-        values[1] = ClockOverride?.Invoke() ?? 0;
-        values[2] = _bucketMs;
-        values[3] = _window;
-        values[4] = _ttl;
+        WriteCommon(values, AdmitMode);
         values[5] = tokens;
         values[6] = client.Rpm;
         values[7] = client.Tpm;
         values[8] = client.TokensPerDay;
         values[9] = client.TokensPerMonth;
         values[10] = d;
-        values[11] = SlotCount;
         periodKeys = null;
         if (budget is null)
         {
+            values[11] = Zero;
             values[12] = Zero;
-            values[13] = Zero;
         }
         else
         {
             periodKeys = budget.KeysAt(_time.GetUtcNow());
-            keys[1 + d + Slots] = periodKeys.DayKey;
-            keys[2 + d + Slots] = periodKeys.MonthKey;
-            values[12] = budget.DailyPicodollars;
-            values[13] = budget.MonthlyPicodollars;
+            keys[1 + d] = periodKeys.DayKey;
+            keys[2 + d] = periodKeys.MonthKey;
+            values[11] = budget.DailyPicodollars;
+            values[12] = budget.MonthlyPicodollars;
         }
 
         for (var k = 0; k < d; k++)
         {
             keys[1 + k] = deployments[k].Key;
-            values[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * k)] = deployments[k].UsableTpm;
-            values[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * k) + 1] = deployments[k].UsableRpm;
+            values[SlidingWindowScript.AdmitFixedArgs + (2 * k)] = deployments[k].UsableTpm;
+            values[SlidingWindowScript.AdmitFixedArgs + (2 * k) + 1] = deployments[k].UsableRpm;
         }
 
-        taken = FillSlots(keys, values, 1 + d, SlidingWindowScript.AdmitFixedArgs, client.Key, out carried);
         return args;
+    }
+
+    /// <summary>The arguments both modes of the script start with: mode, clock override, bucket width, window, ttl.</summary>
+    private void WriteCommon(RedisValue[] values, RedisValue mode)
+    {
+        values[0] = mode;
+        values[1] = ClockOverride?.Invoke() ?? 0;
+        values[2] = _bucketMs;
+        values[3] = _window;
+        values[4] = _ttl;
     }
 
     /// <summary>Gives back a buffer of <see cref="RentArguments"/> whose call completed.</summary>
@@ -232,53 +233,80 @@ public sealed class RateLimiter
         }
     }
 
-    /// <summary>Writes queued adjustments older than <paramref name="minAge"/>; returns how many were written.</summary>
+    /// <summary>
+    /// Writes the queued adjustments when the oldest has waited <paramref name="minAge"/>, merged: adjustments of one key,
+    /// sub-bucket, day and month become one (a busy deployment gets one charge per bucket, not one per request).
+    /// Returns how many queued adjustments were written; on failure the rest go back to the queue.
+    /// </summary>
     internal async Task<int> FlushAsync(TimeSpan minAge)
     {
         var written = 0;
-        var batch = new List<Adjustment>(FlushBatch);
         while (_pending.OldestQueuedAt is { } oldest && _time.GetElapsedTime(oldest) >= minAge && _redis.IsAvailable)
         {
-            batch.Clear();
-            while (batch.Count < FlushBatch && _pending.TryDequeue(out var a))
+            var merged = new Dictionary<MergeKey, Merged>();
+            for (var taken = 0; taken < FlushTake && _pending.TryDequeue(out var a); taken++)
             {
-                batch.Add(a);
+                var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Create);
+                merged[key] = merged.TryGetValue(key, out var m)
+                    ? new Merged(m.Tokens + a.Tokens, m.Requests + a.Requests, Math.Min(m.QueuedAt, a.QueuedAt), m.Count + 1)
+                    : new Merged(a.Tokens, a.Requests, a.QueuedAt, 1);
             }
 
-            if (batch.Count == 0)
+            if (merged.Count == 0)
             {
                 break;
             }
 
-            var keys = new RedisKey[batch.Count];
-            var values = new RedisValue[SlidingWindowScript.FlushFixedArgs + (batch.Count * SlidingWindowScript.ArgsPerAdjustment)];
-            values[0] = FlushMode;
-            values[1] = ClockOverride?.Invoke() ?? 0;
-            values[2] = _bucketMs;
-            values[3] = _window;
-            values[4] = _ttl;
-            values[5] = batch.Count;
-            for (var i = 0; i < batch.Count; i++)
+            var batch = new List<KeyValuePair<MergeKey, Merged>>(merged);
+            for (var first = 0; first < batch.Count; first += FlushBatch)
             {
-                keys[i] = batch[i].Key;
-                Write(values, SlidingWindowScript.FlushFixedArgs + (i * SlidingWindowScript.ArgsPerAdjustment), batch[i]);
-            }
-
-            if (await _redis.EvaluateAsync(keys, values).ConfigureAwait(false) is null)
-            {
-                foreach (var a in batch)
+                var count = Math.Min(FlushBatch, batch.Count - first);
+                if (!await WriteAdjustmentsAsync(batch, first, count).ConfigureAwait(false))
                 {
-                    _pending.Enqueue(a);
+                    for (var i = first; i < batch.Count; i++)
+                    {
+                        var (k, m) = (batch[i].Key, batch[i].Value);
+                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Create, m.QueuedAt));
+                    }
+
+                    return written;
                 }
 
-                break;
+                for (var i = first; i < first + count; i++)
+                {
+                    written += batch[i].Value.Count;
+                }
             }
-
-            written += batch.Count;
         }
 
         return written;
     }
+
+    private async Task<bool> WriteAdjustmentsAsync(List<KeyValuePair<MergeKey, Merged>> batch, int first, int count)
+    {
+        var keys = new RedisKey[count];
+        var values = new RedisValue[SlidingWindowScript.FlushFixedArgs + (count * SlidingWindowScript.ArgsPerAdjustment)];
+        WriteCommon(values, FlushMode);
+        values[5] = count;
+        for (var i = 0; i < count; i++)
+        {
+            var (k, m) = (batch[first + i].Key, batch[first + i].Value);
+            keys[i] = k.Key;
+            var v = SlidingWindowScript.FlushFixedArgs + (i * SlidingWindowScript.ArgsPerAdjustment);
+            values[v] = k.Bucket;
+            values[v + 1] = m.Tokens;
+            values[v + 2] = m.Requests;
+            values[v + 3] = k.Day;
+            values[v + 4] = k.Month;
+            values[v + 5] = k.Create ? One : ZeroFlag;
+        }
+
+        return await _redis.EvaluateAsync(keys, values).ConfigureAwait(false) is not null;
+    }
+
+    private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, bool Create);
+
+    private readonly record struct Merged(long Tokens, long Requests, long QueuedAt, int Count);
 
     private LimitResult Fallback(ClientLimits client, long tokens)
     {
@@ -295,65 +323,14 @@ public sealed class RateLimiter
         return new LimitResult(local.Admitted, reason, local.RetryAfterMs, local.Requests, local.Tokens, nowMs, local.Bucket, 0, 0, LimitSource.Local);
     }
 
-    /// <summary>
-    /// Moves up to <see cref="Slots"/> queued adjustments into the key/value slots starting at <paramref name="keyStart"/> /
-    /// <paramref name="valueStart"/>; the other slots are made inert (bucket 0 is never inside a window).
-    /// </summary>
-    private int FillSlots(RedisKey[] keys, RedisValue[] values, int keyStart, int valueStart, RedisKey filler, out Adjustment[]? carried)
-    {
-        carried = null;
-        var taken = 0;
-        for (var s = 0; s < Slots; s++)
-        {
-            var v = valueStart + (s * SlidingWindowScript.ArgsPerAdjustment);
-            if (_pending.Count > 0 && _pending.TryDequeue(out var a))
-            {
-                carried ??= new Adjustment[Slots];
-                carried[taken++] = a;
-                keys[keyStart + s] = a.Key;
-                Write(values, v, a);
-            }
-            else
-            {
-                keys[keyStart + s] = filler;
-                values[v] = Zero;
-                values[v + 1] = Zero;
-                values[v + 2] = Zero;
-                values[v + 3] = Zero;
-                values[v + 4] = Zero;
-                values[v + 5] = ZeroFlag;
-            }
-        }
-
-        return taken;
-    }
-
-    private static void Write(RedisValue[] values, int v, in Adjustment a)
-    {
-        values[v] = a.Bucket;
-        values[v + 1] = a.Tokens;
-        values[v + 2] = a.Requests;
-        values[v + 3] = a.Day;
-        values[v + 4] = a.Month;
-        values[v + 5] = a.Create ? One : ZeroFlag;
-    }
-
-    private void Requeue(Adjustment[]? carried, int taken)
-    {
-        for (var i = 0; i < taken; i++)
-        {
-            _pending.Enqueue(carried![i]);
-        }
-    }
-
     /// <summary>Keys and values of one admission call for a pool of a given size, reused between calls.</summary>
     internal sealed class ArgsBuffer(int deployments, bool budget)
     {
         /// <summary>Index of the free list this buffer goes back to.</summary>
         public int Pool { get; } = budget ? 65 + deployments : deployments;
 
-        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + Slots + (budget ? 2 : 0)];
+        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + (budget ? 2 : 0)];
 
-        public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (Slots * SlidingWindowScript.ArgsPerAdjustment) + (2 * deployments)];
+        public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (2 * deployments)];
     }
 }

@@ -1,8 +1,9 @@
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
-/// The Lua script behind every admission: applies queued adjustments, evicts expired sub-buckets, checks and
-/// charges every limit of the client at once, and reads the pool's deployment windows, in one EVALSHA.
+/// The Lua script behind every admission: evicts expired sub-buckets, checks and charges every limit of the client at
+/// once, and reads the pool's deployment windows, in one EVALSHA; and, in its flush mode, writes merged
+/// reconciliations and deployment charges.
 /// </summary>
 /// <remarks>
 /// <para>Window: a hash per key holding one field per sub-bucket (<c>t{i}</c> tokens, <c>r{i}</c> requests,
@@ -14,17 +15,20 @@ namespace AspireAoai.Api.RateLimiting;
 /// <para>Quotas: fields <c>d</c>/<c>dt</c> (UTC day number, tokens) and <c>m</c>/<c>mt</c> (year*12+month, tokens),
 /// reset when the day or month changes. Calendar arithmetic is Hinnant's days/civil conversion.</para>
 /// <para>Time: <c>redis.call('TIME')</c>, so every replica shares one clock; a non-zero ARGV[2] overrides it (tests).</para>
-/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), KEYS[2+D..1+D+E] adjusted keys,
-/// then, for a client with a budget, KEYS[2+D+E] and KEYS[3+D+E]: its spend counters of the day and the month
-/// (picodollars, written by the usage script; their names carry the gateway's UTC date, so the caller's clock picks
-/// the period). ARGV: 2 now override, 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day,
-/// 10 tokens/month (0 = none), 11 D, 12 E, 13 daily budget, 14 monthly budget (picodollars, 0 = none: that key is
-/// not read), then 6 values per adjustment from 15: bucket, tokens, requests, day, month, create; then usable TPM
-/// and RPM of each deployment. When no deployment has room the request is refused (reason 8); when a spend counter
-/// has reached its budget, before any limit is charged (reason 10 day, 11 month).
+/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), then, for a client with a budget,
+/// KEYS[2+D] and KEYS[3+D]: its spend counters of the day and the month (picodollars, written by the usage script;
+/// their names carry the gateway's UTC date, so the caller's clock picks the period). ARGV: 2 now override,
+/// 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month (0 = none), 11 D, 12 daily
+/// budget, 13 monthly budget (picodollars, 0 = none: that key is not read), then usable TPM and RPM of each
+/// deployment from 14. When no deployment has room the request is refused (reason 8); when a spend counter has
+/// reached its budget, before any limit is charged (reason 10 day, 11 month).
 /// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, day spend,
 /// month spend (strings, exact; nil when not read), then requests and tokens of each deployment.</para>
-/// <para>Flush (ARGV[1]='f'): KEYS[1..E] adjusted keys; ARGV 2-5 as above, 6 E, adjustments from 7.</para>
+/// <para>Cost: one HMGET per key (its oldest bucket, totals, quotas and current bucket together; eviction, about once
+/// a bucket per key, reads again), one HSET and one PEXPIRE for an admitted request: every <c>redis.call</c> inside a
+/// script costs about a microsecond of the server's single thread, so the admission keeps to five.</para>
+/// <para>Flush (ARGV[1]='f'): KEYS[1..E] adjusted keys; ARGV 2-5 as above, 6 E, then 6 values per adjustment from
+/// 7: bucket, tokens, requests, day, month, create (1: a deployment's charge, which may start its window).</para>
 /// </remarks>
 internal static class SlidingWindowScript
 {
@@ -42,7 +46,7 @@ internal static class SlidingWindowScript
     public const int ReasonBudgetMonth = 11;
 
     /// <summary>Leading ARGV of an admission, before the adjustments.</summary>
-    public const int AdmitFixedArgs = 14;
+    public const int AdmitFixedArgs = 13;
 
     /// <summary>Leading ARGV of a flush, before the adjustments.</summary>
     public const int FlushFixedArgs = 6;
@@ -92,9 +96,8 @@ internal static class SlidingWindowScript
           return (era * 146097 + doe - 719468) * 86400000
         end
 
-        local function evict(key)
-          local w = tonumber(redis.call('HGET', key, 'w'))
-          if w == nil or w >= start then return end
+        -- Drops the sub-buckets that left the window; w is the key's oldest bucket that may hold data (known < start).
+        local function evict(key, w)
           local last = math.min(start - 1, w + W)
           local ts, rs = 0, 0
           for i = w, last do
@@ -115,6 +118,17 @@ internal static class SlidingWindowScript
           end
         end
 
+        -- HMGET of 'w' and the given fields, evicting first when the window moved on (about once a bucket per key).
+        local function load(key, ...)
+          local v = redis.call('HMGET', key, 'w', ...)
+          local w = tonumber(v[1])
+          if w ~= nil and w < start then
+            evict(key, w)
+            v = redis.call('HMGET', key, 'w', ...)
+          end
+          return v
+        end
+
         local function shift(key, field, total, delta, create)
           local v = tonumber(redis.call('HGET', key, field))
           if v == nil then
@@ -132,7 +146,7 @@ internal static class SlidingWindowScript
         local function adjust(key, a)
           local b, dt, dr = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
           local dd, dm, create = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5] == '1'
-          if create then evict(key) end
+          if create then load(key) end
           if b >= start and b <= cur then
             if create then
               local w = tonumber(redis.call('HGET', key, 'w'))
@@ -173,31 +187,27 @@ internal static class SlidingWindowScript
         local key = KEYS[1]
         local tokens, rpm, tpm = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
         local dq, mq = tonumber(ARGV[9]), tonumber(ARGV[10])
-        local D, E = tonumber(ARGV[11]), tonumber(ARGV[12])
-        local bd, bm = tonumber(ARGV[13]), tonumber(ARGV[14])
-        for k = 1, E do adjust(KEYS[1 + D + k], 15 + (k - 1) * 6) end
+        local D = tonumber(ARGV[11])
+        local bd, bm = tonumber(ARGV[12]), tonumber(ARGV[13])
         local sd, sm = false, false
-        if bd > 0 then sd = redis.call('GET', KEYS[2 + D + E]) or '0' end
-        if bm > 0 then sm = redis.call('GET', KEYS[3 + D + E]) or '0' end
+        if bd > 0 then sd = redis.call('GET', KEYS[2 + D]) or '0' end
+        if bm > 0 then sm = redis.call('GET', KEYS[3 + D]) or '0' end
 
-        evict(key)
-        local h = redis.call('HMGET', key, 'tt', 'rt', 'd', 'dt', 'm', 'mt')
-        local tt, rt = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+        local tc, rc = 't' .. cur, 'r' .. cur
+        local h = load(key, 'tt', 'rt', 'd', 'dt', 'm', 'mt', tc, rc)
+        local tt, rt = tonumber(h[2]) or 0, tonumber(h[3]) or 0
         local month = 0
         if mq > 0 then month = month_of(day) end
         local dt, mt = 0, 0
-        if tonumber(h[3]) == day then dt = tonumber(h[4]) or 0 end
-        if mq > 0 and tonumber(h[5]) == month then mt = tonumber(h[6]) or 0 end
+        if tonumber(h[4]) == day then dt = tonumber(h[5]) or 0 end
+        if mq > 0 and tonumber(h[6]) == month then mt = tonumber(h[7]) or 0 end
 
         local dep = {}
         local fits, large = (D == 0), (D > 0)
-        local base = 15 + E * 6
         for k = 1, D do
-          local dk = KEYS[1 + k]
-          evict(dk)
-          local v = redis.call('HMGET', dk, 'rt', 'tt')
-          local drt, dtt = tonumber(v[1]) or 0, tonumber(v[2]) or 0
-          local dtpm, drpm = tonumber(ARGV[base + (k - 1) * 2]), tonumber(ARGV[base + (k - 1) * 2 + 1])
+          local v = load(KEYS[1 + k], 'rt', 'tt')
+          local drt, dtt = tonumber(v[2]) or 0, tonumber(v[3]) or 0
+          local dtpm, drpm = tonumber(ARGV[12 + 2 * k]), tonumber(ARGV[13 + 2 * k])
           dep[k] = { drt, dtt, dtpm, drpm }
           if dtpm == 0 or tokens <= dtpm then large = false end
           if (dtpm == 0 or dtt + tokens <= dtpm) and (drpm == 0 or drt + 1 <= drpm) then fits = true end
@@ -244,22 +254,23 @@ internal static class SlidingWindowScript
         local admitted = 0
         if reason == 0 then
           admitted = 1
-          redis.call('HINCRBY', key, 't' .. cur, tokens)
-          redis.call('HINCRBY', key, 'r' .. cur, 1)
-          tt = redis.call('HINCRBY', key, 'tt', tokens)
-          rt = redis.call('HINCRBY', key, 'rt', 1)
-          redis.call('HSETNX', key, 'w', cur)
+          tt = tt + tokens
+          rt = rt + 1
+          -- One write: the current bucket, the running totals, the oldest bucket, the quotas.
+          local set = { tc, (tonumber(h[8]) or 0) + tokens, rc, (tonumber(h[9]) or 0) + 1, 'tt', tt, 'rt', rt }
+          if h[1] == false then set[#set + 1] = 'w'; set[#set + 1] = cur end
           local keep = ttl
           if dq > 0 then
-            if dt == 0 then redis.call('HSET', key, 'd', day, 'dt', tokens) else redis.call('HINCRBY', key, 'dt', tokens) end
             dt = dt + tokens
+            set[#set + 1] = 'd'; set[#set + 1] = day; set[#set + 1] = 'dt'; set[#set + 1] = dt
             keep = math.max(keep, (day + 1) * 86400000 - now + 60000)
           end
           if mq > 0 then
-            if mt == 0 then redis.call('HSET', key, 'm', month, 'mt', tokens) else redis.call('HINCRBY', key, 'mt', tokens) end
             mt = mt + tokens
+            set[#set + 1] = 'm'; set[#set + 1] = month; set[#set + 1] = 'mt'; set[#set + 1] = mt
             keep = math.max(keep, month_start_ms(month + 1) - now + 60000)
           end
+          redis.call('HSET', key, unpack(set))
           redis.call('PEXPIRE', key, keep)
         end
 

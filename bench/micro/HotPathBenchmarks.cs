@@ -127,9 +127,9 @@ public class HotPathBenchmarks
     [Benchmark(Description = "RateLimiter arguments (rent + return)")]
     public int LimiterArguments()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, out _, out _, out var taken);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, out _);
         _limiter.ReturnArguments(args);
-        return taken;
+        return args.Keys.Length;
     }
 
     [Benchmark(Description = "RateLimitAdmission.AdmitAsync (local redis)")]
@@ -146,7 +146,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "RedisLimitConnection.EvaluateAsync (local redis)")]
     public async Task<bool> Evaluate()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _, out _, out _);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         _limiter.ReturnArguments(args);
         return result is not null;
@@ -155,7 +155,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "floor: IDatabase.ScriptEvaluateAsync, same args (local redis)")]
     public async Task<bool> RawEvalSha()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _, out _, out _);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, out _);
         var result = await _database!.ScriptEvaluateAsync(_sha!, args.Keys, args.Values).ConfigureAwait(false);
         _limiter.ReturnArguments(args);
         return !result.IsNull;

@@ -127,7 +127,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     }
 
     [Fact]
-    public async Task Reconcile_RefundsTheUnusedEstimate_InTheNextAdmissionsRoundTrip()
+    public async Task Reconcile_RefundsTheUnusedEstimate_IntoTheBucketItWasChargedTo()
     {
         await using var kit = await LimiterKit.StartAsync(_redis.Server);
         var now = T0;
@@ -135,18 +135,49 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
         var client = kit.Client(Unique(), tpm: 1000);
         var first = await kit.Limiter.AcquireAsync(client, NoDeployments, 1000);
         Assert.True(first.Admitted);
+        Assert.False((await kit.Limiter.AcquireAsync(client, NoDeployments, 880)).Admitted);
 
         kit.Limiter.Reconcile(client, first, charged: 1000, actual: 120);
         Assert.Equal(1, kit.Limiter.Pending.Count);
         now += 2_000;
+        Assert.Equal(1, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(0, kit.Limiter.Pending.Count);
         var second = await kit.Limiter.AcquireAsync(client, NoDeployments, 880);
         Assert.True(second.Admitted);
         Assert.Equal(1000, second.Tokens);
-        Assert.Equal(0, kit.Limiter.Pending.Count);
 
         // The refund went to the bucket of the first request: it leaves the window with it.
         var db = kit.Multiplexer.GetDatabase();
         Assert.Equal(120, (long)await db.HashGetAsync(client.Key, "t" + (T0 / 1000)));
+    }
+
+    [Fact]
+    public async Task Flush_MergesTheChargesOfOneBucket_AndKeepsBucketsApart()
+    {
+        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        var now = T0;
+        kit.Limiter.ClockOverride = () => now;
+        var client = kit.Client(Unique(), tpm: 1_000_000);
+        var deployment = LimiterKit.Deployment(Unique(), tpm: 1_000_000, rpm: 1000);
+        var early = await kit.Limiter.AcquireAsync(client, [deployment], 10);
+        now += 1_500;
+        var late = await kit.Limiter.AcquireAsync(client, [deployment], 10);
+        for (var i = 0; i < 5; i++)
+        {
+            kit.Limiter.ChargeDeployment(deployment, early, 100);
+        }
+
+        kit.Limiter.ChargeDeployment(deployment, late, 7);
+        Assert.Equal(6, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+
+        var db = kit.Multiplexer.GetDatabase();
+        Assert.Equal(500, (long)await db.HashGetAsync(deployment.Key, "t" + (T0 / 1000)));
+        Assert.Equal(5, (long)await db.HashGetAsync(deployment.Key, "r" + (T0 / 1000)));
+        Assert.Equal(7, (long)await db.HashGetAsync(deployment.Key, "t" + ((T0 + 1_500) / 1000)));
+        Assert.Equal(507, (long)await db.HashGetAsync(deployment.Key, "tt"));
+        Assert.Equal(6, (long)await db.HashGetAsync(deployment.Key, "rt"));
+        await kit.Limiter.AcquireAsync(client, [deployment], 10);
+        Assert.Equal(6, deployment.Requests);
     }
 
     [Fact]
@@ -218,7 +249,8 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
         kit.Limiter.ChargeDeployment(b, second, 400);
         now += 1_000;
 
-        // Carries the deployment charges, then finds room nowhere for 200 tokens.
+        // Once the flusher wrote the deployment charges, there is room nowhere for 200 tokens.
+        Assert.Equal(2, await kit.Limiter.FlushAsync(TimeSpan.Zero));
         var refused = await kit.Limiter.AcquireAsync(client, pool, 200);
         Assert.Equal(SlidingWindowScript.ReasonCapacity, refused.Reason);
         Assert.Equal(T0 + 61_000 - now, refused.RetryAfterMs);

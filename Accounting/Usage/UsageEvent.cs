@@ -53,28 +53,66 @@ public sealed record UsageEvent(
     /// <summary>The name to look the price up with: the priced model when given, else the requested model.</summary>
     public string PriceLookupName => PricedModel.Length > 0 ? PricedModel : Model;
 
+    /// <summary>Fields of an entry in the current schema version.</summary>
+    public const int StreamFieldCount = 18;
+
     /// <summary>The entry's fields for <c>XADD</c>, in the current schema version.</summary>
-    public NameValueEntry[] ToStreamFields() =>
-    [
-        new(UsageFields.Version, UsageStream.SchemaVersion),
-        new(UsageFields.RequestId, RequestId),
-        new(UsageFields.Timestamp, Timestamp.ToUnixTimeMilliseconds()),
-        new(UsageFields.Client, ClientId),
-        new(UsageFields.Model, Model),
-        new(UsageFields.PricedModel, PricedModel),
-        new(UsageFields.Deployment, Deployment),
-        new(UsageFields.Region, Region),
-        new(UsageFields.InputTokens, InputTokens),
-        new(UsageFields.CachedInputTokens, CachedInputTokens),
-        new(UsageFields.OutputTokens, OutputTokens),
-        new(UsageFields.CacheHit, CacheHit ? 1 : 0),
-        new(UsageFields.SavedInputTokens, SavedInputTokens),
-        new(UsageFields.SavedOutputTokens, SavedOutputTokens),
-        new(UsageFields.Status, Status),
-        new(UsageFields.LatencyMs, LatencyMs),
-        new(UsageFields.TimeToFirstByteMs, TimeToFirstByteMs),
-        new(UsageFields.Stream, Streamed ? 1 : 0),
-    ];
+    public NameValueEntry[] ToStreamFields()
+    {
+        Span<RedisValue> values = new RedisValue[2 * StreamFieldCount];
+        CopyStreamValues(values);
+        var fields = new NameValueEntry[StreamFieldCount];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = new NameValueEntry(values[2 * i], values[(2 * i) + 1]);
+        }
+
+        return fields;
+    }
+
+    /// <summary>
+    /// The entry's fields as <c>XADD</c> arguments (name, value, name, value, ...) into <paramref name="destination"/>,
+    /// which holds <c>2 * </c><see cref="StreamFieldCount"/> values: the writer's path, without a per-event array.
+    /// </summary>
+    public void CopyStreamValues(Span<RedisValue> destination)
+    {
+        destination[0] = UsageFields.Version;
+        destination[1] = UsageStream.SchemaVersion;
+        destination[2] = UsageFields.RequestId;
+        destination[3] = RequestId;
+        destination[4] = UsageFields.Timestamp;
+        destination[5] = Timestamp.ToUnixTimeMilliseconds();
+        destination[6] = UsageFields.Client;
+        destination[7] = ClientId;
+        destination[8] = UsageFields.Model;
+        destination[9] = Model;
+        destination[10] = UsageFields.PricedModel;
+        destination[11] = PricedModel;
+        destination[12] = UsageFields.Deployment;
+        destination[13] = Deployment;
+        destination[14] = UsageFields.Region;
+        destination[15] = Region;
+        destination[16] = UsageFields.InputTokens;
+        destination[17] = InputTokens;
+        destination[18] = UsageFields.CachedInputTokens;
+        destination[19] = CachedInputTokens;
+        destination[20] = UsageFields.OutputTokens;
+        destination[21] = OutputTokens;
+        destination[22] = UsageFields.CacheHit;
+        destination[23] = CacheHit ? 1 : 0;
+        destination[24] = UsageFields.SavedInputTokens;
+        destination[25] = SavedInputTokens;
+        destination[26] = UsageFields.SavedOutputTokens;
+        destination[27] = SavedOutputTokens;
+        destination[28] = UsageFields.Status;
+        destination[29] = Status;
+        destination[30] = UsageFields.LatencyMs;
+        destination[31] = LatencyMs;
+        destination[32] = UsageFields.TimeToFirstByteMs;
+        destination[33] = TimeToFirstByteMs;
+        destination[34] = UsageFields.Stream;
+        destination[35] = Streamed ? 1 : 0;
+    }
 
     /// <summary>
     /// Reads a stream entry. Returns false with a short reason (safe to log: it never contains values)

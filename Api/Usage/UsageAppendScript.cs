@@ -6,62 +6,106 @@ using StackExchange.Redis;
 namespace AspireAoai.Api.Usage;
 
 /// <summary>
-/// Appends one usage event idempotently and adds its cost to the client's running spend, atomically: a batch
+/// Appends a chunk of usage events and adds their cost to the clients' running spend, atomically and once: a batch
 /// retried after a lost reply must neither append an event twice (the Worker would count it twice) nor charge a
-/// budget twice. Loaded once; called by SHA.
+/// budget twice. Each call carries a marker key of its own (set with NX); the writer builds a batch's calls once and
+/// retries exactly those, so a call Redis already applied is skipped whole. Costs are summed per spend counter in
+/// the call, so a chunk of 64 events from one client costs two INCRBYs, not 128. Loaded once; called by SHA.
 /// </summary>
 internal static class UsageAppendScript
 {
-    // KEYS: 1 dedupe marker, 2 stream, 3 day spend, 4 month spend.
-    // ARGV: 1 dedupe ttl s, 2 stream maxlen, 3 cost in picodollars (0 = none), 4 day ttl s, 5 month ttl s, 6.. fields.
+    // KEYS: 1 call marker, 2 stream, 3.. spend counters.
+    // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then per
+    // event: its value count n and n values (field, value, field, value, ...).
     internal const string Source = """
         if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
           return 0
         end
-        local fields = {}
-        for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-        local cost = tonumber(ARGV[3])
-        if cost > 0 then
-          redis.call('INCRBY', KEYS[3], cost)
-          redis.call('EXPIRE', KEYS[3], ARGV[4])
-          redis.call('INCRBY', KEYS[4], cost)
-          redis.call('EXPIRE', KEYS[4], ARGV[5])
+        local s = tonumber(ARGV[3])
+        local a = 4
+        for k = 1, s do
+          redis.call('INCRBY', KEYS[2 + k], ARGV[a])
+          redis.call('EXPIRE', KEYS[2 + k], ARGV[a + 1])
+          a = a + 2
         end
-        return 1
+        local n = 0
+        while a <= #ARGV do
+          local c = tonumber(ARGV[a])
+          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, a + 1, a + c))
+          a = a + c + 1
+          n = n + 1
+        end
+        return n
         """;
 
     internal static readonly byte[] Hash = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(Source));
 
-    private const int FixedArgs = 5;
+    /// <summary>Events per script call: long enough to amortise the call, short enough not to hold Redis for long.</summary>
+    internal const int EventsPerCall = 64;
 
-    /// <summary>Builds the key and argument arrays for one event.</summary>
-    internal static (RedisKey[] Keys, RedisValue[] Args) Arguments(UsageEvent usage, long costPicodollars, UsageOptions options)
+    private const string MarkerPrefix = "aoai:usage:call:";
+    private const int DayTtlSeconds = 3 * 24 * 3600;     // a day's counter outlives its day, for late events and the usage API
+    private const int MonthTtlSeconds = 40 * 24 * 3600;  // a month's likewise
+
+    /// <summary>One script call: its keys, its arguments and how many events it appends.</summary>
+    internal sealed record Call(RedisKey[] Keys, RedisValue[] Args, int Events);
+
+    /// <summary>
+    /// The calls that write <paramref name="batch"/>, each with a fresh marker. Build them once per batch and retry
+    /// the same calls: that is what makes a retry safe.
+    /// </summary>
+    internal static List<Call> Calls(IReadOnlyList<PendingUsage> batch, UsageOptions options)
     {
-        var day = usage.Timestamp.UtcDateTime;
-        var keys = new RedisKey[]
+        const int PerEvent = 1 + (2 * UsageEvent.StreamFieldCount);
+        var calls = new List<Call>((batch.Count + EventsPerCall - 1) / EventsPerCall);
+        var spend = new Dictionary<string, (long Picodollars, int Ttl)>(StringComparer.Ordinal);
+        for (var first = 0; first < batch.Count; first += EventsPerCall)
         {
-            "aoai:usage:rid:" + usage.RequestId,
-            UsageStream.Key,
-            SpendKeys.Day(usage.ClientId, day),
-            SpendKeys.Month(usage.ClientId, day),
-        };
+            var count = Math.Min(EventsPerCall, batch.Count - first);
+            spend.Clear();
+            for (var i = first; i < first + count; i++)
+            {
+                var (usage, cost) = batch[i];
+                var picodollars = cost is { } usd ? SpendKeys.ToPicodollars(usd) : 0;
+                if (picodollars > 0)
+                {
+                    var day = usage.Timestamp.UtcDateTime;
+                    Add(spend, SpendKeys.Day(usage.ClientId, day), picodollars, DayTtlSeconds);
+                    Add(spend, SpendKeys.Month(usage.ClientId, day), picodollars, MonthTtlSeconds);
+                }
+            }
 
-        var fields = usage.ToStreamFields();
-        var args = new RedisValue[FixedArgs + fields.Length * 2];
-        args[0] = options.DeduplicationSeconds;
-        args[1] = options.StreamMaxLength;
-        args[2] = costPicodollars;
-        args[3] = 3 * 24 * 3600;   // a day's counter outlives its day, for late events and the usage API
-        args[4] = 40 * 24 * 3600;  // a month's likewise
-        for (var i = 0; i < fields.Length; i++)
-        {
-            args[FixedArgs + i * 2] = fields[i].Name;
-            args[FixedArgs + i * 2 + 1] = fields[i].Value;
+            var keys = new RedisKey[2 + spend.Count];
+            var args = new RedisValue[3 + (2 * spend.Count) + (count * PerEvent)];
+            keys[0] = MarkerPrefix + Guid.NewGuid().ToString("N");
+            keys[1] = UsageStream.Key;
+            args[0] = options.DeduplicationSeconds;
+            args[1] = options.StreamMaxLength;
+            args[2] = spend.Count;
+            var k = 0;
+            foreach (var (key, (amount, ttl)) in spend)
+            {
+                keys[2 + k] = key;
+                args[3 + (2 * k)] = amount;
+                args[4 + (2 * k)] = ttl;
+                k++;
+            }
+
+            var at = 3 + (2 * spend.Count);
+            for (var i = first; i < first + count; i++, at += PerEvent)
+            {
+                args[at] = 2 * UsageEvent.StreamFieldCount;
+                batch[i].Event.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount));
+            }
+
+            calls.Add(new Call(keys, args, count));
         }
 
-        return (keys, args);
+        return calls;
     }
+
+    private static void Add(Dictionary<string, (long Picodollars, int Ttl)> spend, string key, long picodollars, int ttl)
+        => spend[key] = spend.TryGetValue(key, out var sum) ? (sum.Picodollars + picodollars, ttl) : (picodollars, ttl);
 }
 
 /// <summary>Redis keys of the running spend budgets are checked against.</summary>

@@ -22,7 +22,16 @@ public sealed class UsageOptions
     public int BatchSize { get; set; } = 256;
 
     /// <summary>
-    /// How long a request id is remembered so that a batch retried after a lost reply is not appended twice.
+    /// How long the writer lets a batch fill once an event is waiting (unless a whole batch is already queued): under
+    /// moderate traffic one script call then carries many events instead of one per request. It delays the stream
+    /// and the running spend, never a response. 0 writes every event as soon as the writer is free.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int LingerMilliseconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long a usage script call is remembered (its marker key) so that a batch retried after a lost reply is not
+    /// appended twice.
     /// </summary>
     [Range(60, 7 * 24 * 3600)]
     public int DeduplicationSeconds { get; set; } = 24 * 3600;

@@ -7,9 +7,9 @@ namespace AspireAoai.Api.Usage;
 
 /// <summary>
 /// Drains the usage queue into the Redis stream: up to <see cref="UsageOptions.BatchSize"/> events per pipelined
-/// flush, one idempotent script call each (append once per request id, add the cost to the running spend). A batch
-/// that fails is retried with back-off until Redis answers; the script makes the retry safe. On shutdown it writes
-/// what is queued before the host stops.
+/// flush, after letting a batch fill for <see cref="UsageOptions.LingerMilliseconds"/>, in script calls of <see cref="UsageAppendScript.EventsPerCall"/> events (append, add the cost to the running
+/// spend, once per call). A batch that fails is retried with back-off until Redis answers, with the very same calls,
+/// whose markers make the retry safe. On shutdown it writes what is queued before the host stops.
 /// </summary>
 public sealed partial class UsageStreamWriter : BackgroundService
 {
@@ -52,6 +52,12 @@ public sealed partial class UsageStreamWriter : BackgroundService
         {
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
+                if (_options.LingerMilliseconds > 0 && reader.Count < _options.BatchSize && !stoppingToken.IsCancellationRequested)
+                {
+                    // Real time on purpose: a pause for batching, not part of any behaviour a test clock should drive.
+                    await Task.Delay(_options.LingerMilliseconds, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
                 {
                     batch.Add(pending);
@@ -69,12 +75,14 @@ public sealed partial class UsageStreamWriter : BackgroundService
 
     private async Task WriteWithRetryAsync(List<PendingUsage> batch, CancellationToken stoppingToken)
     {
+        // Built once: a retry must send the same calls (the same markers), or an applied call would be applied again.
+        var calls = UsageAppendScript.Calls(batch, _options);
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                await WriteAsync(batch).ConfigureAwait(false);
+                await WriteAsync(calls).ConfigureAwait(false);
                 _written.Add(batch.Count);
                 return;
             }
@@ -88,18 +96,15 @@ public sealed partial class UsageStreamWriter : BackgroundService
         }
     }
 
-    private async Task WriteAsync(List<PendingUsage> batch)
+    private async Task WriteAsync(List<UsageAppendScript.Call> calls)
     {
         var db = _redis.GetDatabase();
         _scriptHash ??= await LoadScriptAsync().ConfigureAwait(false);
-        var writes = new Task<RedisResult>[batch.Count];
+        var writes = new Task<RedisResult>[calls.Count];
         var redisBatch = db.CreateBatch();
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < calls.Count; i++)
         {
-            var pending = batch[i];
-            var cost = pending.Cost is { } usd ? SpendKeys.ToPicodollars(usd) : 0;
-            var (keys, args) = UsageAppendScript.Arguments(pending.Event, cost, _options);
-            writes[i] = redisBatch.ScriptEvaluateAsync(_scriptHash, keys, args);
+            writes[i] = redisBatch.ScriptEvaluateAsync(_scriptHash, calls[i].Keys, calls[i].Args);
         }
 
         redisBatch.Execute();
@@ -109,7 +114,7 @@ public sealed partial class UsageStreamWriter : BackgroundService
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            // Redis restarted and lost its script cache: load it again and retry the (idempotent) batch.
+            // Redis restarted and lost its script cache: load it again and retry the (idempotent) calls.
             _scriptHash = null;
             throw;
         }

@@ -1,0 +1,73 @@
+using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Usage;
+using AspireAoai.TestSupport;
+using StackExchange.Redis;
+
+namespace AspireAoai.Api.Tests.Usage;
+
+/// <summary>The usage script against a real Redis: chunked calls, summed spend, and retries that change nothing.</summary>
+public sealed class UsageAppendScriptTests : IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private static readonly DateTimeOffset Noon = new(2026, 3, 31, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly RedisFixture _redis;
+    private ConnectionMultiplexer _mux = null!;
+
+    public UsageAppendScriptTests(RedisFixture redis) => _redis = redis;
+
+    public async Task InitializeAsync() => _mux = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
+
+    public async Task DisposeAsync() => await _mux.DisposeAsync();
+
+    [Fact]
+    public async Task ABatchRetriedWholeAfterPartOfItLanded_AppendsEveryEventOnce_AndChargesOnce()
+    {
+        var db = _mux.GetDatabase();
+        await db.KeyDeleteAsync(UsageStream.Key);
+        var client = "c" + Guid.NewGuid().ToString("N")[..8];
+        var other = "o" + Guid.NewGuid().ToString("N")[..8];
+        // 150 events: three calls (64 + 64 + 22); one unpriced event; two clients; a month boundary is not crossed.
+        var batch = new List<PendingUsage>();
+        for (var i = 0; i < 150; i++)
+        {
+            var who = i % 3 == 0 ? other : client;
+            decimal? cost = i == 7 ? null : 0.000001234567m * (i + 1);
+            batch.Add(new PendingUsage(Event(who, i), cost));
+        }
+
+        var calls = UsageAppendScript.Calls(batch, new UsageOptions());
+        Assert.Equal([64, 64, 22], calls.Select(c => c.Events));
+        var sha = await _mux.GetServer(_mux.GetEndPoints()[0]).ScriptLoadAsync(UsageAppendScript.Source);
+
+        // The first call lands, the reply is "lost"; the writer then retries all three.
+        Assert.Equal(64, (int)await db.ScriptEvaluateAsync(sha, calls[0].Keys, calls[0].Args));
+        foreach (var call in calls)
+        {
+            await db.ScriptEvaluateAsync(sha, call.Keys, call.Args);
+        }
+
+        foreach (var call in calls)
+        {
+            Assert.Equal(0, (int)await db.ScriptEvaluateAsync(sha, call.Keys, call.Args));
+        }
+
+        var entries = await db.StreamRangeAsync(UsageStream.Key);
+        Assert.Equal(150, entries.Length);
+        var parsed = entries.Select(e => Assert.IsType<UsageEvent>(UsageEvent.TryParse(e, out var u, out _) ? u : null)).ToList();
+        Assert.Equal(Enumerable.Range(0, 150).Select(i => "r" + i), parsed.Select(u => u.RequestId));
+        Assert.Equal(batch.Select(p => p.Event), parsed);
+
+        long Expected(string who) => batch.Where(p => p.Event.ClientId == who && p.Cost is not null).Sum(p => SpendKeys.ToPicodollars(p.Cost!.Value));
+        foreach (var who in new[] { client, other })
+        {
+            Assert.Equal(Expected(who), (long)await db.StringGetAsync(SpendKeys.Day(who, Noon.UtcDateTime)));
+            Assert.Equal(Expected(who), (long)await db.StringGetAsync(SpendKeys.Month(who, Noon.UtcDateTime)));
+            Assert.InRange((await db.KeyTimeToLiveAsync(SpendKeys.Day(who, Noon.UtcDateTime)))!.Value, TimeSpan.FromDays(2.9), TimeSpan.FromDays(3));
+        }
+    }
+
+    private static UsageEvent Event(string client, int i) => new(
+        "r" + i, Noon.AddMilliseconds(i), client, "gpt-4o-mini", "gpt-4o-mini", "eastus-mini", "eastus",
+        InputTokens: 10 + i, CachedInputTokens: 0, OutputTokens: i, CacheHit: false, SavedInputTokens: 0, SavedOutputTokens: 0,
+        Status: 200, LatencyMs: 5, TimeToFirstByteMs: 3, Streamed: i % 2 == 0);
+}

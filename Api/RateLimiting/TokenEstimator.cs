@@ -245,6 +245,8 @@ public sealed class TokenEstimator
         return counts[index];
     }
 
+    private static readonly TokenCountMemo Memo = new();
+
     private static int Count(Tokenizer tokenizer, ref Utf8JsonReader reader)
     {
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
@@ -256,8 +258,8 @@ public sealed class TokenEstimator
         var chars = ArrayPool<char>.Shared.Rent(length);
         try
         {
-            var written = reader.CopyString(chars);
-            return tokenizer.CountTokens(chars.AsSpan(0, written));
+            var text = chars.AsSpan(0, reader.CopyString(chars));
+            return Memo.Count(tokenizer, text);
         }
         finally
         {

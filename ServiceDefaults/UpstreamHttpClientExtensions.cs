@@ -9,12 +9,16 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class UpstreamHttpClientExtensions
 {
+    private const string ServiceDiscoveryHandler = "Microsoft.Extensions.ServiceDiscovery.Http.ResolvingHttpDelegatingHandler";
+
     /// <summary>
     /// Adds a named client for long-running upstream calls. It removes the standard resilience handler
     /// that <see cref="ServiceDefaultsExtensions.AddServiceDefaults{TBuilder}"/> puts on every client:
     /// its 10 s attempt and 30 s total timeouts would cut completions that take minutes, and its retries
     /// would hide 429s and 5xx from the gateway's own failover, which must see each one to cool a
-    /// deployment down. The gateway enforces its own per-attempt and total budgets instead.
+    /// deployment down. The gateway enforces its own per-attempt and total budgets instead. It also removes service
+    /// discovery: upstream endpoints are URLs (Azure OpenAI resources, or the simulators whose URLs the AppHost
+    /// passes), and resolving them would rebuild every request's URI for nothing.
     /// </summary>
     public static IHttpClientBuilder AddUpstreamHttpClient(this IServiceCollection services, string name, TimeSpan? connectTimeout = null)
     {
@@ -40,6 +44,16 @@ public static class UpstreamHttpClientExtensions
         // The gateway logs each attempt itself; the factory's per-request logging handlers and scopes are pure cost.
         builder.RemoveAllLoggers();
 #pragma warning restore EXTEXP0001
+        builder.ConfigureAdditionalHttpMessageHandlers(static (handlers, _) =>
+        {
+            for (var i = handlers.Count - 1; i >= 0; i--)
+            {
+                if (handlers[i].GetType().FullName == ServiceDiscoveryHandler)
+                {
+                    handlers.RemoveAt(i);
+                }
+            }
+        });
         return builder;
     }
 }

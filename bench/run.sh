@@ -24,6 +24,7 @@ MEMORY=1
 STREAMS=500
 BUILD=1
 KEEP=0
+SERVE=0
 QUICK=0
 WRK_TIMEOUT=10s
 
@@ -41,6 +42,8 @@ Usage: bench/run.sh [options]
   --no-memory           skip the memory test
   --no-build            use the existing Release builds and node_modules
   --keep                keep the work directory (logs, raw JSON) after the run
+  --serve               start the targets, warm them up, write their URLs, headers and pids to
+                        <work>/serve.env, then wait (Ctrl-C stops everything): for profiling by hand
 Environment: BENCH_GATEWAY_ENV="Key=Value ..." adds configuration to the gateway processes (e.g.
   "Logging__LogLevel__AspireAoai=Debug"); the report lists it.
 EOF
@@ -59,6 +62,7 @@ while (($# > 0)); do
     --no-memory) MEMORY=0 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
+    --serve) SERVE=1; KEEP=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -223,13 +227,14 @@ start_simulator() {
     Simulator__Latency__TimeToFirstTokenMs="$first" Simulator__Latency__PerTokenMs="$per" \
     Simulator__Deployments__0__Name="$MODEL" Simulator__Deployments__0__Tpm=2000000000 \
     Simulator__Deployments__0__Rpm=2000000000 \
-    dotnet "$SIM_DLL" --urls "http://127.0.0.1:$port"
+    dotnet "$SIM_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$SIM_DLL")"
   wait_until "$name" 60 post_ok "http://127.0.0.1:$port/openai/deployments/$MODEL/chat/completions?api-version=$API_VERSION" \
     "$WORK/body-chat.json" "api-key: $SIM_KEY"
 }
 
 # gateway NAME PORT UPSTREAM_PORT: the Api with every feature on (client key with limits far above the load,
-# rate-limit admission, cache on (the 0.7-temperature bodies skip the lookup), usage events, telemetry).
+# rate-limit admission, cache on (the 0.7-temperature bodies skip the lookup), usage events, telemetry), with its
+# build folder as content root so its appsettings.json applies, as in a container.
 start_gateway() {
   local name=$1 port=$2 upstream=$3
   local cosmos_env=()
@@ -245,7 +250,7 @@ start_gateway() {
     Gateway__Clients__0__Id=bench Gateway__Clients__0__KeyHash="$CLIENT_KEY_HASH" \
     Gateway__Clients__0__Rpm=2000000000 Gateway__Clients__0__Tpm=2000000000 \
     Gateway__RateLimits__Enabled=true Gateway__Cache__Enabled=true Gateway__Usage__Enabled=true \
-    ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port"
+    ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$API_DLL")"
   wait_until "$name" 90 post_ok "http://127.0.0.1:$port/openai/deployments/$MODEL/chat/completions?api-version=$API_VERSION" \
     "$WORK/body-chat.json" "api-key: $CLIENT_KEY"
 }
@@ -374,6 +379,21 @@ if ((WARMUP > 0)); then
       wrk_run "$scenario" "$target" 8 "$WARMUP" "$WORK/warmup.json" || true
     done
   done
+fi
+
+if ((SERVE)); then
+  {
+    for target in "${!URL[@]}"; do
+      key=${target//-/_}
+      printf 'URL_%s=%q\nHEADERS_%s=%q\n' "$key" "${URL[$target]}" "$key" "${HEADERS[$target]:-}"
+    done
+    for name in "${STARTED[@]}"; do printf 'PID_%s=%s\n' "${name//-/_}" "${PID[$name]}"; done
+    printf 'BODY_%s=%q\n' chat "$WORK/body-chat.json" stream "$WORK/body-stream.json" cache "$WORK/body-cache.json"
+    printf 'WRK_SCRIPT=%q\n' "$BENCH_DIR/wrk/post.lua"
+  } >"$WORK/serve.env"
+  log "serving; environment in $WORK/serve.env (wrk: BENCH_BODY_FILE=\$BODY_chat BENCH_HEADERS=\$HEADERS_gateway wrk -s \$WRK_SCRIPT \$URL_gateway)"
+  cat "$WORK/serve.env" >&2
+  while true; do sleep 3600; done
 fi
 
 # Cache scenario: after the warm-up (which stored the answer), check that the gateway answers from its cache.

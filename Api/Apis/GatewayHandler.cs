@@ -53,9 +53,9 @@ public sealed partial class GatewayHandler
     public async Task HandleAsync(HttpContext context, OperationKind operation, ApiStyle style)
     {
         var start = _time.GetTimestamp();
-        // Kestrel's trace identifier is unique only within one process; usage events are deduplicated by request id
-        // across every replica, so each request gets a globally unique one, also returned to the client.
-        var requestId = Guid.CreateVersion7().ToString("N");
+        // Kestrel's trace identifier is unique only within one process; usage events carry the request id to every
+        // replica and the Worker, so each request gets a globally unique one, also returned to the client.
+        var requestId = RequestIds.Next();
         context.TraceIdentifier = requestId;
         context.Response.Headers[RequestIdHeader] = requestId;
         PooledBody? body = null;

@@ -2,9 +2,9 @@ namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
 /// Connects the limiter to Redis at start (in the background), warms the tokenizers, and writes the queued
-/// reconciliations and deployment charges every <see cref="Interval"/>, merged. Until then a window is off by what
-/// the last interval's answers used beyond (or below) their estimates: refunds come late (conservative) and a
-/// deployment's own usage shows up to one interval late in the capacity other replicas see.
+/// reconciliations, deployment charges and refunds of expired leases every <see cref="Interval"/>, merged. Until then a
+/// window is off by what the last interval's answers used beyond (or below) their estimates: refunds come late
+/// (conservative) and a deployment's own usage shows up to one interval late in the capacity other replicas see.
 /// </summary>
 internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvider time, ILogger<AdjustmentFlusher> logger) : BackgroundService
 {
@@ -21,6 +21,7 @@ internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvide
             {
                 try
                 {
+                    limiter.EndExpiredLeases();
                     await limiter.FlushAsync(TimeSpan.Zero).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -37,7 +38,8 @@ internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvide
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        // Last chance for queued refunds before the replica goes away.
+        // Last chance for queued refunds (and what the leases left) before the replica goes away.
+        limiter.EndExpiredLeases(all: true);
         await limiter.FlushAsync(TimeSpan.Zero).ConfigureAwait(false);
     }
 

@@ -22,6 +22,7 @@ public sealed class ClientLimits
         TokensPerDay = tokensPerDay;
         TokensPerMonth = tokensPerMonth;
         Local = new LocalSlidingWindow(bucketMs, Share(rpm, fallbackReplicas), Share(tpm, fallbackReplicas));
+        Meter = new LeaseMeter(bucketMs);
         RpmHeader = rpm.ToString(CultureInfo.InvariantCulture);
         TpmHeader = tpm.ToString(CultureInfo.InvariantCulture);
         LocalRpmHeader = Local.Rpm.ToString(CultureInfo.InvariantCulture);
@@ -69,6 +70,15 @@ public sealed class ClientLimits
     /// <summary>This replica's share of the limits, used while Redis is unavailable.</summary>
     internal LocalSlidingWindow Local { get; }
 
+    /// <summary>This replica's admissions of the client per bucket: the size of the next lease.</summary>
+    internal LeaseMeter Meter { get; }
+
+    /// <summary>This replica's current lease of the client's limits, if any.</summary>
+    internal ClientLease? Lease => Volatile.Read(ref LeaseSlot);
+
+    /// <summary>Where <see cref="Lease"/> lives, for the limiter's interlocked swaps.</summary>
+    internal ClientLease? LeaseSlot;
+
     private static int Share(int limit, int replicas) => limit == 0 ? 0 : Math.Max(1, limit / replicas);
 }
 
@@ -111,15 +121,18 @@ public sealed class DeploymentLimits
     /// <summary>Tokens in the deployment's window at the last read (plus this replica's charges since).</summary>
     public long Tokens => Volatile.Read(ref _tokens);
 
-    /// <summary>True when a request of <paramref name="tokens"/> fits the last known window (stale after a minute).</summary>
-    public bool HasRoom(long tokens, long nowMs)
+    /// <summary>
+    /// True when a request of <paramref name="tokens"/> fits the last known window (stale after a minute), filled to at
+    /// most <paramref name="fill"/> of the usable capacity.
+    /// </summary>
+    public bool HasRoom(long tokens, long nowMs, double fill = 1.0)
     {
         if (nowMs - Volatile.Read(ref _readAtMs) > 60_000)
         {
-            return true;
+            return fill >= 1.0;
         }
 
-        return (UsableRpm == 0 || Requests + 1 <= UsableRpm) && (UsableTpm == 0 || Tokens + tokens <= UsableTpm);
+        return (UsableRpm == 0 || Requests + 1 <= UsableRpm * fill) && (UsableTpm == 0 || Tokens + tokens <= UsableTpm * fill);
     }
 
     internal void Observe(long requests, long tokens, long atMs)

@@ -68,6 +68,22 @@ public sealed class RateLimitOptions
 
     /// <summary>Connection name of the Redis client (<c>ConnectionStrings:{name}</c>).</summary>
     public string ConnectionName { get; set; } = "redis";
+
+    /// <summary>
+    /// Leases: a replica that admitted at least <see cref="LeaseMinRequests"/> requests of a client in the last bucket
+    /// asks, in its next admission, to reserve a bucket's worth more (at most <see cref="LeaseMaxShare"/> of each limit),
+    /// and Redis grants it only while the window stays at most half full with it. The replica then admits that client's
+    /// requests from the reservation, without a round trip, until it is used up or its bucket ends; what is left is
+    /// refunded. Limits still hold across replicas (a reservation counts as used); near a limit every admission is
+    /// exact again. Clients with a budget never lease. Off: every admission is one round trip.
+    /// </summary>
+    public bool Leases { get; set; } = true;
+
+    /// <summary>Admissions of one client in one bucket, by this replica, before it asks for a lease.</summary>
+    public int LeaseMinRequests { get; set; } = 16;
+
+    /// <summary>Largest share of each of a client's limits one lease may reserve.</summary>
+    public double LeaseMaxShare { get; set; } = 0.1;
 }
 
 /// <summary>The rate-limit fields of one client (<c>Gateway:Clients:{i}</c>); the rest of the section belongs to Auth.</summary>

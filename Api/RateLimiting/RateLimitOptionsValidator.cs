@@ -26,6 +26,16 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add(Prefix + "DefaultCompletionTokens must be between 1 and 1000000.");
         }
 
+        if (options.LeaseMinRequests < 1)
+        {
+            errors.Add(Prefix + "LeaseMinRequests must be at least 1.");
+        }
+
+        if (options.LeaseMaxShare is <= 0 or > 0.5 || double.IsNaN(options.LeaseMaxShare))
+        {
+            errors.Add(Prefix + "LeaseMaxShare must be greater than 0 and at most 0.5.");
+        }
+
         if (options.BucketMilliseconds is < 100 or > 10_000 || 60_000 % options.BucketMilliseconds != 0)
         {
             errors.Add(Prefix + "BucketMilliseconds must divide 60000 and lie between 100 and 10000 (e.g. 250, 500, 1000).");

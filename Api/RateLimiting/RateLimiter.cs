@@ -10,9 +10,17 @@ namespace AspireAoai.Api.RateLimiting;
 /// <summary>Where an admission decision came from.</summary>
 public enum LimitSource
 {
+    /// <summary>Redis decided, in this request's own round trip.</summary>
     Redis,
+
+    /// <summary>Redis unavailable: this replica's share of the limits decided (fail-open).</summary>
     Local,
+
+    /// <summary>Redis unavailable and the policy is fail-closed.</summary>
     Unavailable,
+
+    /// <summary>Admitted from a lease Redis granted this replica (charged in Redis ahead of use).</summary>
+    Lease,
 }
 
 /// <summary>An admission decision with what the response headers and a later reconciliation need.</summary>
@@ -36,6 +44,9 @@ public readonly record struct LimitResult(
 
     /// <summary>The spend keys (and their periods) the admission read; null when the client has no budget.</summary>
     internal PeriodKeys? PeriodKeys { get; init; }
+
+    /// <summary>True when the request was charged in Redis (in its own round trip or through a lease).</summary>
+    public bool InRedis => Source is LimitSource.Redis or LimitSource.Lease;
 
     /// <summary>True when a spent budget refused the request.</summary>
     public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth;
@@ -71,6 +82,13 @@ public sealed class RateLimiter
     private readonly RedisValue _ttl;
     private readonly int _bucketWidth;
     private readonly ConcurrentQueue<ArgsBuffer>[] _buffers;
+    private readonly ConcurrentDictionary<ClientLimits, byte> _leased = new();
+    private readonly int _leaseMinRequests;
+    private readonly double _leaseShare;
+    private static readonly RedisValue _leaseFill = LeaseFill;
+
+    /// <summary>A lease is granted only while the window stays at most this full with it; the lease path needs that much room.</summary>
+    internal const double LeaseFill = 0.5;
 
     public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time)
     {
@@ -82,6 +100,8 @@ public sealed class RateLimiter
         _bucketMs = o.BucketMilliseconds;
         _window = 60_000 / o.BucketMilliseconds;
         _ttl = 60_000 + (2 * o.BucketMilliseconds);
+        _leaseMinRequests = o.Leases ? o.LeaseMinRequests : 0;
+        _leaseShare = o.LeaseMaxShare;
         _buffers = new ConcurrentQueue<ArgsBuffer>[2 * 65];
         for (var i = 0; i < _buffers.Length; i++)
         {
@@ -102,10 +122,21 @@ public sealed class RateLimiter
     /// counters of the current UTC day and month, by this replica's clock, are read in the same call). One Redis
     /// round trip.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
-        var args = RentArguments(client, deployments, tokens, out var periodKeys);
+        if (_leaseMinRequests > 0 && client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+        {
+            return ValueTask.FromResult(leased);
+        }
+
+        return AcquireFromRedisAsync(client, deployments, tokens);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<LimitResult> AcquireFromRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    {
+        var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var args = RentArguments(client, deployments, tokens, localMs, out var periodKeys, out var lease);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         if (result is null)
         {
@@ -122,20 +153,111 @@ public sealed class RateLimiter
             deployments[k].Observe((long)reply[SlidingWindowScript.ReplyFixed + (2 * k)], (long)reply[SlidingWindowScript.ReplyFixed + (2 * k) + 1], nowMs);
         }
 
-        return new LimitResult((long)reply[0] == 1, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
+        var admitted = (long)reply[0] == 1;
+        var limit = new LimitResult(admitted, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
             (long)reply[6], (long)reply[7], (long)reply[8], LimitSource.Redis)
         {
             DaySpend = Spend(reply[9]),
             MonthSpend = Spend(reply[10]),
             PeriodKeys = periodKeys,
         };
+        if (admitted)
+        {
+            client.Meter.Add(localMs, tokens);
+            if ((long)reply[11] == 1)
+            {
+                Install(client, limit, lease);
+            }
+        }
+
+        return limit;
+    }
+
+    /// <summary>
+    /// Admits from the client's lease when it has a request and the tokens left, has not expired, and some deployment of
+    /// the pool has room by the last windows read (kept at most half full: near capacity every admission asks Redis).
+    /// </summary>
+    private LimitResult? TryLease(ClientLimits client, ClientLease lease, DeploymentLimits[] deployments, long tokens)
+    {
+        if (!lease.TryTake(tokens, _time.GetTimestamp()))
+        {
+            return null;
+        }
+
+        var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (deployments.Length > 0 && !AnyRoom(deployments, tokens, localMs))
+        {
+            lease.Return(tokens);
+            return null;
+        }
+
+        client.Meter.Add(localMs, tokens);
+        return lease.Grant with { Source = LimitSource.Lease };
+    }
+
+    private static bool AnyRoom(DeploymentLimits[] deployments, long tokens, long nowMs)
+    {
+        foreach (var d in deployments)
+        {
+            if (d.HasRoom(tokens, nowMs, LeaseFill))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Makes a granted lease the client's current one; what the previous one left is refunded.</summary>
+    private void Install(ClientLimits client, in LimitResult grant, (long Requests, long Tokens) size)
+    {
+        // Usable until the end of the bucket it was charged to (by Redis's clock, counted from now on ours).
+        var remainingMs = Math.Max(0, ((grant.Bucket + 1) * _bucketWidth) - grant.NowMs);
+        var expiresAt = _time.GetTimestamp() + (remainingMs * _time.TimestampFrequency / 1000);
+        var previous = Interlocked.Exchange(ref client.LeaseSlot, new ClientLease(grant, size.Requests, size.Tokens, expiresAt));
+        _leased.TryAdd(client, 0);
+        if (previous is not null)
+        {
+            Refund(client, previous);
+        }
+    }
+
+    private void Refund(ClientLimits client, ClientLease lease)
+    {
+        var (requests, tokens) = lease.Drain();
+        if (requests != 0 || tokens != 0)
+        {
+            var g = lease.Grant;
+            _pending.Enqueue(new Adjustment(client.Key, g.Bucket, -tokens, -requests, client.TokensPerDay > 0 ? g.Day : 0,
+                client.TokensPerMonth > 0 ? g.Month : 0, Create: false, _time.GetTimestamp()));
+        }
+    }
+
+    /// <summary>Ends expired leases and queues the refund of what they left (the flusher calls this every tick).</summary>
+    internal void EndExpiredLeases(bool all = false)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (client, _) in _leased)
+        {
+            if (client.Lease is { } lease && (all || now >= lease.ExpiresAt)
+                && Interlocked.CompareExchange(ref client.LeaseSlot, null, lease) == lease)
+            {
+                Refund(client, lease);
+            }
+
+            if (client.Lease is null)
+            {
+                _leased.TryRemove(client, out _);
+            }
+        }
     }
 
     /// <summary>
     /// The keys and values of one admission call, in a buffer reused between calls (give it back with
     /// <see cref="ReturnArguments"/> once the call completed).
     /// </summary>
-    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, out PeriodKeys? periodKeys)
+    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, long localMs, out PeriodKeys? periodKeys,
+        out (long Requests, long Tokens) lease)
     {
         var d = deployments.Length;
         var budget = client.Budget;
@@ -170,6 +292,10 @@ public sealed class RateLimiter
             values[12] = budget.MonthlyPicodollars;
         }
 
+        lease = LeaseToAsk(client, localMs);
+        values[13] = lease.Requests;
+        values[14] = lease.Tokens;
+        values[15] = _leaseFill;
         for (var k = 0; k < d; k++)
         {
             keys[1 + k] = deployments[k].Key;
@@ -178,6 +304,30 @@ public sealed class RateLimiter
         }
 
         return args;
+    }
+
+    /// <summary>
+    /// The lease to ask for: what this replica admitted of the client in the last bucket, capped at the configured share
+    /// of each limit; none for a client with a budget (its spend is checked on every admission) or a quiet one.
+    /// </summary>
+    private (long Requests, long Tokens) LeaseToAsk(ClientLimits client, long localMs)
+    {
+        if (_leaseMinRequests == 0 || client.Budget is not null)
+        {
+            return default;
+        }
+
+        var (requests, tokens) = client.Meter.Last(localMs);
+        if (requests < _leaseMinRequests)
+        {
+            return default;
+        }
+
+        requests = Cap(requests, client.Rpm);
+        tokens = Cap(Cap(Cap(tokens, client.Tpm), client.TokensPerDay), client.TokensPerMonth);
+        return requests < 1 ? default : (requests, tokens);
+
+        long Cap(long value, long limit) => limit > 0 ? Math.Min(value, (long)(limit * _leaseShare)) : value;
     }
 
     /// <summary>The arguments both modes of the script start with: mode, clock override, bucket width, window, ttl.</summary>
@@ -216,7 +366,7 @@ public sealed class RateLimiter
             return;
         }
 
-        if (admitted.Source == LimitSource.Redis)
+        if (admitted.InRedis)
         {
             _pending.Enqueue(new Adjustment(client.Key, admitted.Bucket, delta, 0, client.TokensPerDay > 0 ? admitted.Day : 0,
                 client.TokensPerMonth > 0 ? admitted.Month : 0, Create: false, _time.GetTimestamp()));
@@ -227,7 +377,7 @@ public sealed class RateLimiter
     public void ChargeDeployment(DeploymentLimits deployment, in LimitResult admitted, long tokens)
     {
         deployment.AddLocal(tokens);
-        if (admitted.Source == LimitSource.Redis)
+        if (admitted.InRedis)
         {
             _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Create: true, _time.GetTimestamp()));
         }

@@ -19,11 +19,14 @@ namespace AspireAoai.Api.RateLimiting;
 /// KEYS[2+D] and KEYS[3+D]: its spend counters of the day and the month (picodollars, written by the usage script;
 /// their names carry the gateway's UTC date, so the caller's clock picks the period). ARGV: 2 now override,
 /// 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month (0 = none), 11 D, 12 daily
-/// budget, 13 monthly budget (picodollars, 0 = none: that key is not read), then usable TPM and RPM of each
-/// deployment from 14. When no deployment has room the request is refused (reason 8); when a spend counter has
-/// reached its budget, before any limit is charged (reason 10 day, 11 month).
+/// budget, 13 monthly budget (picodollars, 0 = none: that key is not read), 14 lease requests, 15 lease tokens
+/// (0 = no lease asked), 16 the fill (e.g. 0.5) a window may reach with a lease, then usable TPM and RPM of each
+/// deployment from 17. When no deployment has room the request is refused (reason 8); when a spend counter has
+/// reached its budget, before any limit is charged (reason 10 day, 11 month). An admitted request that asked for a
+/// lease gets it when its window, quotas included, stays within the fill with it: the lease's requests and tokens
+/// are charged with the request's.
 /// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, day spend,
-/// month spend (strings, exact; nil when not read), then requests and tokens of each deployment.</para>
+/// month spend (strings, exact; nil when not read), leased (1/0), then requests and tokens of each deployment.</para>
 /// <para>Cost: one HMGET per key (its oldest bucket, totals, quotas and current bucket together; eviction, about once
 /// a bucket per key, reads again), one HSET and one PEXPIRE for an admitted request: every <c>redis.call</c> inside a
 /// script costs about a microsecond of the server's single thread, so the admission keeps to five.</para>
@@ -46,7 +49,7 @@ internal static class SlidingWindowScript
     public const int ReasonBudgetMonth = 11;
 
     /// <summary>Leading ARGV of an admission, before the adjustments.</summary>
-    public const int AdmitFixedArgs = 13;
+    public const int AdmitFixedArgs = 16;
 
     /// <summary>Leading ARGV of a flush, before the adjustments.</summary>
     public const int FlushFixedArgs = 6;
@@ -55,7 +58,7 @@ internal static class SlidingWindowScript
     public const int ArgsPerAdjustment = 6;
 
     /// <summary>Fixed reply fields before the deployments' pairs.</summary>
-    public const int ReplyFixed = 11;
+    public const int ReplyFixed = 12;
 
     public const string Text = """
         local mode = ARGV[1]
@@ -189,6 +192,7 @@ internal static class SlidingWindowScript
         local dq, mq = tonumber(ARGV[9]), tonumber(ARGV[10])
         local D = tonumber(ARGV[11])
         local bd, bm = tonumber(ARGV[12]), tonumber(ARGV[13])
+        local lr, lt, fill = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
         local sd, sm = false, false
         if bd > 0 then sd = redis.call('GET', KEYS[2 + D]) or '0' end
         if bm > 0 then sm = redis.call('GET', KEYS[3 + D]) or '0' end
@@ -207,7 +211,7 @@ internal static class SlidingWindowScript
         for k = 1, D do
           local v = load(KEYS[1 + k], 'rt', 'tt')
           local drt, dtt = tonumber(v[2]) or 0, tonumber(v[3]) or 0
-          local dtpm, drpm = tonumber(ARGV[12 + 2 * k]), tonumber(ARGV[13 + 2 * k])
+          local dtpm, drpm = tonumber(ARGV[15 + 2 * k]), tonumber(ARGV[16 + 2 * k])
           dep[k] = { drt, dtt, dtpm, drpm }
           if dtpm == 0 or tokens <= dtpm then large = false end
           if (dtpm == 0 or dtt + tokens <= dtpm) and (drpm == 0 or drt + 1 <= drpm) then fits = true end
@@ -251,13 +255,19 @@ internal static class SlidingWindowScript
           end
         end
 
-        local admitted = 0
+        local admitted, leased = 0, 0
         if reason == 0 then
           admitted = 1
+          -- A lease: the replica's next requests, reserved now, while the window stays at most 'fill' full with them.
+          if lr > 0 and (rpm == 0 or rt + 1 + lr <= rpm * fill) and (tpm == 0 or tt + tokens + lt <= tpm * fill)
+            and (dq == 0 or dt + tokens + lt <= dq * fill) and (mq == 0 or mt + tokens + lt <= mq * fill) then
+            leased = 1
+            tokens = tokens + lt
+          end
           tt = tt + tokens
-          rt = rt + 1
+          rt = rt + 1 + leased * lr
           -- One write: the current bucket, the running totals, the oldest bucket, the quotas.
-          local set = { tc, (tonumber(h[8]) or 0) + tokens, rc, (tonumber(h[9]) or 0) + 1, 'tt', tt, 'rt', rt }
+          local set = { tc, (tonumber(h[8]) or 0) + tokens, rc, (tonumber(h[9]) or 0) + 1 + leased * lr, 'tt', tt, 'rt', rt }
           if h[1] == false then set[#set + 1] = 'w'; set[#set + 1] = cur end
           local keep = ttl
           if dq > 0 then
@@ -274,7 +284,7 @@ internal static class SlidingWindowScript
           redis.call('PEXPIRE', key, keep)
         end
 
-        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month, sd, sm }
+        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month, sd, sm, leased }
         for k = 1, D do
           reply[#reply + 1] = dep[k][1]
           reply[#reply + 1] = dep[k][2]

@@ -41,6 +41,10 @@ internal sealed class LimiterKit : IAsyncDisposable
     public ClientLimits Client(string id, int rpm = 0, int tpm = 0, long day = 0, long month = 0)
         => new(id, rpm, tpm, day, month, Options.BucketMilliseconds, Options.FallbackReplicas);
 
+    public ClientLimits ClientWithBudget(string id, int tpm, decimal dailyUsd)
+        => new(id, 0, tpm, 0, 0, Options.BucketMilliseconds, Options.FallbackReplicas,
+            new AspireAoai.Api.Budgets.ClientBudget(id, new AspireAoai.Api.Auth.ClientBudgetOptions { DailyUsd = dailyUsd }));
+
     public static DeploymentLimits Deployment(string name, int tpm, int rpm = 0) => new(name, tpm, rpm, 1.0);
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,138 @@
+using AspireAoai.Api.RateLimiting;
+using AspireAoai.TestSupport;
+
+namespace AspireAoai.Api.Tests.RateLimiting;
+
+/// <summary>
+/// Leases under sustained load from several replicas: used, never past a limit, and exact once what they left is
+/// refunded.
+/// </summary>
+public sealed class LeaseTests : IClassFixture<RedisFixture>
+{
+    private readonly RedisFixture _redis;
+
+    public LeaseTests(RedisFixture redis) => _redis = redis;
+
+    [Fact]
+    public async Task FourReplicasFarFromTheLimit_AdmitFromLeases_AndTheWindowEndsExact()
+    {
+        await using var replicas = await Replicas.StartAsync(_redis.Server);
+        var id = "lease-" + Guid.NewGuid().ToString("N")[..8];
+        var run = await replicas.RunAsync(id, tpm: 10_000_000, TimeSpan.FromSeconds(2.5));
+        Assert.True(run.Leased > run.Requests / 4, $"{run.Leased} of {run.Requests} admissions came from leases");
+        Assert.Equal(0, run.Refused);
+        await replicas.AssertWindowIsExactAsync(id, run.Tokens, run.Requests);
+    }
+
+    [Fact]
+    public async Task LimitLoweredUnderLeases_IsNeverPassed_AndTheWindowEndsExact()
+    {
+        await using var replicas = await Replicas.StartAsync(_redis.Server);
+        var id = "lease-" + Guid.NewGuid().ToString("N")[..8];
+        var first = await replicas.RunAsync(id, tpm: 10_000_000, TimeSpan.FromSeconds(2));
+        Assert.True(first.Leased > 0, "no admission came from a lease");
+
+        // The window now holds what was admitted plus the leases still open: allow 20,000 tokens more than that.
+        var db = replicas.Kits[0].Multiplexer.GetDatabase();
+        var limit = (int)(long)await db.HashGetAsync("aoai:rl:client:" + id, "tt") + 20_000;
+        var second = await replicas.RunAsync(id, tpm: limit, TimeSpan.FromSeconds(1.5));
+        Assert.True(second.Refused > 0, "the lowered limit was never reached");
+        Assert.InRange(first.Tokens + second.Tokens, 1, limit);
+        await replicas.AssertWindowIsExactAsync(id, first.Tokens + second.Tokens, first.Requests + second.Requests);
+    }
+
+    private sealed record Run(long Tokens, long Requests, long Leased, long Refused);
+
+    /// <summary>Four limiter replicas, four workers each, admitting 20-60 tokens at a time as fast as they can.</summary>
+    private sealed class Replicas : IAsyncDisposable
+    {
+        private Replicas(List<LimiterKit> kits) => Kits = kits;
+
+        public List<LimiterKit> Kits { get; }
+
+        public static async Task<Replicas> StartAsync(RedisServer redis)
+        {
+            var kits = new List<LimiterKit>();
+            for (var i = 0; i < 4; i++)
+            {
+                kits.Add(await LimiterKit.StartAsync(redis));
+            }
+
+            return new Replicas(kits);
+        }
+
+        public async Task<Run> RunAsync(string id, int tpm, TimeSpan duration)
+        {
+            long tokensAdmitted = 0, requests = 0, leased = 0, refused = 0;
+            var until = DateTime.UtcNow + duration;
+            var workers = new List<Task>();
+            foreach (var kit in Kits)
+            {
+                var client = kit.Client(id, tpm: tpm);
+                for (var w = 0; w < 4; w++)
+                {
+                    var seed = workers.Count;
+                    workers.Add(Task.Run(async () =>
+                    {
+                        var random = new Random(seed);
+                        while (DateTime.UtcNow < until)
+                        {
+                            var tokens = random.Next(20, 60);
+                            var result = await kit.Limiter.AcquireAsync(client, [], tokens);
+                            if (!result.Admitted)
+                            {
+                                Interlocked.Increment(ref refused);
+                                continue;
+                            }
+
+                            Interlocked.Add(ref tokensAdmitted, tokens);
+                            Interlocked.Increment(ref requests);
+                            if (result.Source == LimitSource.Lease)
+                            {
+                                Interlocked.Increment(ref leased);
+                            }
+                        }
+                    }));
+                }
+            }
+
+            await Task.WhenAll(workers);
+            return new Run(tokensAdmitted, requests, leased, refused);
+        }
+
+        /// <summary>Ends every lease, writes the refunds, and checks the window holds exactly what was admitted.</summary>
+        public async Task AssertWindowIsExactAsync(string id, long tokens, long requests)
+        {
+            foreach (var kit in Kits)
+            {
+                kit.Limiter.EndExpiredLeases(all: true);
+                await kit.Limiter.FlushAsync(TimeSpan.Zero);
+            }
+
+            var db = Kits[0].Multiplexer.GetDatabase();
+            Assert.Equal(tokens, (long)await db.HashGetAsync("aoai:rl:client:" + id, "tt"));
+            Assert.Equal(requests, (long)await db.HashGetAsync("aoai:rl:client:" + id, "rt"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var kit in Kits)
+            {
+                await kit.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ClientWithABudget_NeverLeases()
+    {
+        await using var kit = await LimiterKit.StartAsync(_redis.Server, o => o.LeaseMinRequests = 1);
+        var client = kit.ClientWithBudget("budget-" + Guid.NewGuid().ToString("N")[..8], tpm: 10_000_000, dailyUsd: 1000m);
+        var until = DateTime.UtcNow.AddSeconds(2.2);
+        while (DateTime.UtcNow < until)
+        {
+            var result = await kit.Limiter.AcquireAsync(client, [], 10);
+            Assert.Equal(LimitSource.Redis, result.Source);
+        }
+    }
+}

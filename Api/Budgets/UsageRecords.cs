@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using AspireAoai.Accounting.Usage;
 using AspireAoai.ServiceDefaults.Cosmos;
 using Microsoft.Azure.Cosmos;
 
@@ -18,7 +19,8 @@ public interface IUsageRecords
 
 /// <summary>
 /// The Worker's <c>usage</c> documents in the Cosmos DB <c>costs</c> container: one single-partition query per client that
-/// names the partition key in WHERE and selects only the totals (not the Worker's bookkeeping). No ORDER BY or aggregates
+/// names the partition key in WHERE and selects only the totals (<see cref="AggregateTotals"/>, the Worker's document
+/// contract, without its bookkeeping). No ORDER BY or aggregates
 /// (the local server has neither): lines are sorted and summed here.
 /// </summary>
 internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan timeout) : IUsageRecords
@@ -40,13 +42,13 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
                 .WithParameter("@pk", clientId)
                 .WithParameter("@from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
                 .WithParameter("@to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            using var feed = containers.Costs.GetItemQueryIterator<UsageRow>(query,
+            using var feed = containers.Costs.GetItemQueryIterator<AggregateTotals>(query,
                 requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
             while (feed.HasMoreResults)
             {
                 foreach (var row in await feed.ReadNextAsync(deadline.Token).ConfigureAwait(false))
                 {
-                    lines.Add(row.ToLine());
+                    lines.Add(ToLine(row));
                 }
             }
         }
@@ -79,27 +81,9 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
         return lines;
     }
 
-    /// <summary>The selected fields of a <c>usage</c> document (camelCase, as the Worker writes them).</summary>
-    private sealed class UsageRow
-    {
-        public string Period { get; set; } = "";
-        public string? Model { get; set; }
-        public string? Deployment { get; set; }
-        public long Requests { get; set; }
-        public long Errors { get; set; }
-        public long InputTokens { get; set; }
-        public long CachedInputTokens { get; set; }
-        public long OutputTokens { get; set; }
-        public long CacheHits { get; set; }
-        public long SavedInputTokens { get; set; }
-        public long SavedOutputTokens { get; set; }
-        public string? Cost { get; set; }
-        public string? SavedCost { get; set; }
-        public long UnpricedRequests { get; set; }
-
-        public UsageLine ToLine() => new(Period, Model ?? "", Deployment ?? "-", Requests, Errors, InputTokens, CachedInputTokens, OutputTokens,
-            InputTokens + OutputTokens, CacheHits, SavedInputTokens, SavedOutputTokens, Cost, SavedCost, UnpricedRequests);
-    }
+    private static UsageLine ToLine(AggregateTotals row) => new(row.Period, row.Model ?? "", row.Deployment ?? "-", row.Requests, row.Errors,
+        row.InputTokens, row.CachedInputTokens, row.OutputTokens, row.InputTokens + row.OutputTokens, row.CacheHits, row.SavedInputTokens,
+        row.SavedOutputTokens, row.Cost, row.SavedCost, row.UnpricedRequests);
 }
 
 /// <summary>No Cosmos DB connection: every read is unavailable, with a message that says why.</summary>

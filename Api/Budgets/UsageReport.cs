@@ -58,34 +58,26 @@ internal sealed class UsageSum
     private long _requests, _errors, _input, _cached, _output, _hits, _savedIn, _savedOut, _unpriced;
     private decimal _cost, _saved;
 
-    public void Add(UsageLine line)
-    {
-        _requests += line.Requests;
-        _errors += line.Errors;
-        _input += line.InputTokens;
-        _cached += line.CachedInputTokens;
-        _output += line.OutputTokens;
-        _hits += line.CacheHits;
-        _savedIn += line.SavedInputTokens;
-        _savedOut += line.SavedOutputTokens;
-        _unpriced += line.UnpricedRequests;
-        _cost += Parse(line.Cost);
-        _saved += Parse(line.SavedCost);
-    }
+    public void Add(UsageLine line) => Add(line.Requests, line.Errors, line.InputTokens, line.CachedInputTokens, line.OutputTokens,
+        line.CacheHits, line.SavedInputTokens, line.SavedOutputTokens, line.UnpricedRequests, line.Cost, line.SavedCost);
 
-    public void Add(UsageTotals totals)
+    public void Add(UsageTotals totals) => Add(totals.Requests, totals.Errors, totals.InputTokens, totals.CachedInputTokens, totals.OutputTokens,
+        totals.CacheHits, totals.SavedInputTokens, totals.SavedOutputTokens, totals.UnpricedRequests, totals.Cost, totals.SavedCost);
+
+    private void Add(long requests, long errors, long input, long cached, long output, long hits, long savedIn, long savedOut, long unpriced,
+        string? cost, string? saved)
     {
-        _requests += totals.Requests;
-        _errors += totals.Errors;
-        _input += totals.InputTokens;
-        _cached += totals.CachedInputTokens;
-        _output += totals.OutputTokens;
-        _hits += totals.CacheHits;
-        _savedIn += totals.SavedInputTokens;
-        _savedOut += totals.SavedOutputTokens;
-        _unpriced += totals.UnpricedRequests;
-        _cost += Parse(totals.Cost);
-        _saved += Parse(totals.SavedCost);
+        _requests += requests;
+        _errors += errors;
+        _input += input;
+        _cached += cached;
+        _output += output;
+        _hits += hits;
+        _savedIn += savedIn;
+        _savedOut += savedOut;
+        _unpriced += unpriced;
+        _cost += Parse(cost);
+        _saved += Parse(saved);
     }
 
     public UsageTotals ToTotals() => new(_requests, _errors, _input, _cached, _output, _input + _output, _hits, _savedIn, _savedOut,

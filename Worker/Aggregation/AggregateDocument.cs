@@ -13,7 +13,7 @@ namespace AspireAoai.Worker.Aggregation;
 /// An event is in the totals when its id is in <see cref="Applied"/> or below <see cref="Horizon"/>.
 /// Both change in the same etag-conditional write as the totals, so that statement is always true.
 /// </summary>
-public sealed class AggregateDocument
+public sealed class AggregateDocument : AggregateTotals
 {
     public string Id { get; set; } = "";
     public string ClientId { get; set; } = "";
@@ -21,40 +21,15 @@ public sealed class AggregateDocument
     /// <summary><c>usage</c>, <c>spend-day</c> or <c>spend-month</c>.</summary>
     public string Kind { get; set; } = "";
 
-    /// <summary>The UTC day (<c>yyyy-MM-dd</c>) or month (<c>yyyy-MM</c>).</summary>
-    public string Period { get; set; } = "";
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Model { get; set; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Deployment { get; set; }
-
     /// <summary>The canonical model the events were priced as (the last one seen).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PricedModel { get; set; }
 
-    public long Requests { get; set; }
-    public long Errors { get; set; }
-    public long InputTokens { get; set; }
-    public long CachedInputTokens { get; set; }
-    public long OutputTokens { get; set; }
-    public long CacheHits { get; set; }
-    public long SavedInputTokens { get; set; }
-    public long SavedOutputTokens { get; set; }
     public long StreamedRequests { get; set; }
     public long LatencyMsTotal { get; set; }
 
-    /// <summary>USD of the priced events as an exact decimal string; null while no event had a price.</summary>
-    public string? Cost { get; set; }
-
-    /// <summary>USD the response cache saved, exact decimal string; null while nothing priced was saved.</summary>
-    public string? SavedCost { get; set; }
-
-    /// <summary>True when some event had no price: <see cref="Cost"/> then understates the spend.</summary>
+    /// <summary>True when some event had no price: <see cref="AggregateTotals.Cost"/> then understates the spend.</summary>
     public bool Unpriced { get; set; }
-
-    public long UnpricedRequests { get; set; }
 
     /// <summary>Timestamps (unix ms) of the earliest and latest event in the totals.</summary>
     public long FirstEventMs { get; set; }

@@ -124,6 +124,37 @@ public sealed class LeaseTests : IClassFixture<RedisFixture>
     }
 
     [Fact]
+    public async Task ALeaseUnusedWhenItsBucketEnds_IsRefundedByTheFlusher()
+    {
+        await using var kit = await LimiterKit.StartAsync(_redis.Server, o => o.LeaseMinRequests = 1);
+        var client = kit.Client("lease-" + Guid.NewGuid().ToString("N")[..8], rpm: 100_000, tpm: 10_000_000);
+        long admitted = 0, requests = 0;
+        LimitResult result;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        do
+        {
+            // Admissions in one bucket make the next admission ask for a lease; the one after comes from it.
+            result = await kit.Limiter.AcquireAsync(client, [], 100);
+            Assert.True(result.Admitted);
+            admitted += 100;
+            requests++;
+            await Task.Delay(50);
+        }
+        while (result.Source != LimitSource.Lease && DateTime.UtcNow < deadline);
+
+        Assert.Equal(LimitSource.Lease, result.Source);
+        var db = kit.Multiplexer.GetDatabase();
+        Assert.True((long)await db.HashGetAsync(client.Key, "tt") > admitted, "the lease is charged ahead of use");
+
+        // Nothing more is admitted; once the lease's bucket is over, the flusher's pass ends it and refunds the rest.
+        await Task.Delay(1_100);
+        kit.Limiter.EndExpiredLeases();
+        await kit.Limiter.FlushAsync(TimeSpan.Zero);
+        Assert.Equal(admitted, (long)await db.HashGetAsync(client.Key, "tt"));
+        Assert.Equal(requests, (long)await db.HashGetAsync(client.Key, "rt"));
+    }
+
+    [Fact]
     public async Task ClientWithABudget_NeverLeases()
     {
         await using var kit = await LimiterKit.StartAsync(_redis.Server, o => o.LeaseMinRequests = 1);

@@ -96,22 +96,23 @@ public sealed partial class UpstreamForwarder
 
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("http.response.status_code", status);
-            activity.SetTag("gen_ai.response.model", observer.ResponseModel);
-            activity.SetTag("gen_ai.response.id", observer.ResponseId);
+            // Set once per attempt, by this method only: appended without a lookup.
+            activity.AddTag("http.response.status_code", status);
+            activity.AddTag("gen_ai.response.model", observer.ResponseModel);
+            activity.AddTag("gen_ai.response.id", observer.ResponseId);
             if (observer.InputTokens is not null)
             {
-                activity.SetTag("gen_ai.usage.input_tokens", observer.InputTokens);
+                activity.AddTag("gen_ai.usage.input_tokens", observer.InputTokens);
             }
 
             if (observer.OutputTokens is not null)
             {
-                activity.SetTag("gen_ai.usage.output_tokens", observer.OutputTokens);
+                activity.AddTag("gen_ai.usage.output_tokens", observer.OutputTokens);
             }
 
             if (observer.FinishReasons.Count > 0)
             {
-                activity.SetTag("gen_ai.response.finish_reasons", observer.FinishReasons.ToArray());
+                activity.AddTag("gen_ai.response.finish_reasons", observer.FinishReasons.ToArray());
             }
 
             if (status >= 400)
@@ -142,28 +143,29 @@ public sealed partial class UpstreamForwarder
         }
     }
 
+    // A fresh span: AddTag appends without looking for an existing key, as SetTag does on every call.
     private static void TagRequest(Activity activity, GatewayRequest request, Deployment deployment, int attempt)
     {
-        activity.SetTag("gen_ai.operation.name", request.Operation.GenAiName());
-        activity.SetTag("gen_ai.provider.name", GatewayTelemetry.ProviderName);
-        activity.SetTag("gen_ai.request.model", request.Pool.Model);
-        activity.SetTag("gen_ai.request.stream", request.Parsed.Stream);
+        activity.AddTag("gen_ai.operation.name", request.Operation.GenAiName());
+        activity.AddTag("gen_ai.provider.name", GatewayTelemetry.ProviderName);
+        activity.AddTag("gen_ai.request.model", request.Pool.Model);
+        activity.AddTag("gen_ai.request.stream", request.Parsed.Stream ? BoxedTrue : BoxedFalse);
         if (request.Parsed.MaxTokens is { } maxTokens)
         {
-            activity.SetTag("gen_ai.request.max_tokens", maxTokens);
+            activity.AddTag("gen_ai.request.max_tokens", maxTokens);
         }
 
         if (request.Parsed.Temperature is { } temperature)
         {
-            activity.SetTag("gen_ai.request.temperature", temperature);
+            activity.AddTag("gen_ai.request.temperature", temperature);
         }
 
-        activity.SetTag("server.address", deployment.ServerAddress);
-        activity.SetTag("server.port", deployment.ServerPort);
-        activity.SetTag("aoai.deployment", deployment.Name);
-        activity.SetTag("aoai.region", deployment.Region);
-        activity.SetTag("aoai.attempt", attempt);
-        activity.SetTag("aoai.client.id", request.Client.Id);
+        activity.AddTag("server.address", deployment.ServerAddress);
+        activity.AddTag("server.port", deployment.ServerPort);
+        activity.AddTag("aoai.deployment", deployment.Name);
+        activity.AddTag("aoai.region", deployment.Region);
+        activity.AddTag("aoai.attempt", attempt);
+        activity.AddTag("aoai.client.id", request.Client.Id);
     }
 
     private static readonly string[] StatusNames = CreateStatusNames();

@@ -85,7 +85,7 @@ public sealed class RateLimiter
     private readonly ConcurrentDictionary<ClientLimits, byte> _leased = new();
     private readonly int _leaseMinRequests;
     private readonly double _leaseShare;
-    private static readonly RedisValue _leaseFill = LeaseFill;
+    private static readonly RedisValue LeaseFillArgument = LeaseFill;
 
     /// <summary>A lease is granted only while the window stays at most this full with it; the lease path needs that much room.</summary>
     internal const double LeaseFill = 0.5;
@@ -120,7 +120,7 @@ public sealed class RateLimiter
     /// Checks and, when it fits, charges <paramref name="tokens"/> and one request to <paramref name="client"/>; rejects
     /// when no deployment of <paramref name="deployments"/> has room, or when the client's budget is spent (its spend
     /// counters of the current UTC day and month, by this replica's clock, are read in the same call). One Redis
-    /// round trip.
+    /// round trip, or none when the client's lease admits the request.
     /// </summary>
     public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
@@ -245,9 +245,10 @@ public sealed class RateLimiter
                 Refund(client, lease);
             }
 
-            if (client.Lease is null)
+            if (client.Lease is null && _leased.TryRemove(client, out _) && client.Lease is not null)
             {
-                _leased.TryRemove(client, out _);
+                // A lease installed between the check and the removal: keep the client swept.
+                _leased.TryAdd(client, 0);
             }
         }
     }
@@ -295,7 +296,7 @@ public sealed class RateLimiter
         lease = LeaseToAsk(client, localMs);
         values[13] = lease.Requests;
         values[14] = lease.Tokens;
-        values[15] = _leaseFill;
+        values[15] = LeaseFillArgument;
         for (var k = 0; k < d; k++)
         {
             keys[1 + k] = deployments[k].Key;

@@ -7,9 +7,10 @@ namespace AspireAoai.Api.Usage;
 
 /// <summary>
 /// Drains the usage queue into the Redis stream: up to <see cref="UsageOptions.BatchSize"/> events per pipelined
-/// flush, after letting a batch fill for <see cref="UsageOptions.LingerMilliseconds"/>, in script calls of <see cref="UsageAppendScript.EventsPerCall"/> events (append, add the cost to the running
-/// spend, once per call). A batch that fails is retried with back-off until Redis answers, with the very same calls,
-/// whose markers make the retry safe. On shutdown it writes what is queued before the host stops.
+/// flush, after letting a batch fill for <see cref="UsageOptions.LingerMilliseconds"/>, in script calls of
+/// <see cref="UsageAppendScript.EventsPerCall"/> events (append, add the cost to the running spend, once per call).
+/// A batch that fails is retried with back-off until Redis answers, with the very same calls, whose markers make the
+/// retry safe. On shutdown it writes what is queued before the host stops.
 /// </summary>
 public sealed partial class UsageStreamWriter : BackgroundService
 {

@@ -53,65 +53,66 @@ public sealed record UsageEvent(
     /// <summary>The name to look the price up with: the priced model when given, else the requested model.</summary>
     public string PriceLookupName => PricedModel.Length > 0 ? PricedModel : Model;
 
-    /// <summary>Fields of an entry in the current schema version.</summary>
-    public const int StreamFieldCount = 18;
+    /// <summary>Fields of an entry in the current schema version: <c>v</c> and the packed event <c>e</c>.</summary>
+    public const int StreamFieldCount = 2;
+
+    /// <summary>
+    /// The fields of the event in the order of the packed form (schema version 2): the <c>e</c> field holds a JSON
+    /// array of these values, names as strings, numbers and flags (0 / 1) as integers.
+    /// </summary>
+    public static IReadOnlyList<string> PackedOrder => Packed;
+
+    private static readonly string[] Packed =
+    [
+        UsageFields.RequestId, UsageFields.Timestamp, UsageFields.Client, UsageFields.Model, UsageFields.PricedModel,
+        UsageFields.Deployment, UsageFields.Region, UsageFields.InputTokens, UsageFields.CachedInputTokens,
+        UsageFields.OutputTokens, UsageFields.CacheHit, UsageFields.SavedInputTokens, UsageFields.SavedOutputTokens,
+        UsageFields.Status, UsageFields.LatencyMs, UsageFields.TimeToFirstByteMs, UsageFields.Stream,
+    ];
+
+    // Which packed positions hold names (JSON strings); the others hold integers.
+    private static readonly bool[] PackedIsName = Packed.Select(IsNameField).ToArray();
+
+    private static bool IsNameField(string field) => field is UsageFields.RequestId or UsageFields.Client or UsageFields.Model
+        or UsageFields.PricedModel or UsageFields.Deployment or UsageFields.Region;
 
     /// <summary>The entry's fields for <c>XADD</c>, in the current schema version.</summary>
     public NameValueEntry[] ToStreamFields()
     {
-        Span<RedisValue> values = new RedisValue[2 * StreamFieldCount];
-        CopyStreamValues(values);
-        var fields = new NameValueEntry[StreamFieldCount];
-        for (var i = 0; i < fields.Length; i++)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            fields[i] = new NameValueEntry(values[2 * i], values[(2 * i) + 1]);
+            WritePacked(writer);
         }
 
-        return fields;
+        return [new NameValueEntry(UsageFields.Version, UsageStream.SchemaVersion), new NameValueEntry(UsageFields.Event, buffer.WrittenMemory)];
     }
 
     /// <summary>
-    /// The entry's fields as <c>XADD</c> arguments (name, value, name, value, ...) into <paramref name="destination"/>,
-    /// which holds <c>2 * </c><see cref="StreamFieldCount"/> values: the writer's path, without a per-event array.
+    /// Writes the packed form (the value of field <c>e</c>): one JSON array in <see cref="PackedOrder"/>. One value per
+    /// entry instead of one field per value is what keeps an append cheap for Redis (docs/costs.md).
     /// </summary>
-    public void CopyStreamValues(Span<RedisValue> destination)
+    public void WritePacked(System.Text.Json.Utf8JsonWriter writer)
     {
-        destination[0] = UsageFields.Version;
-        destination[1] = UsageStream.SchemaVersion;
-        destination[2] = UsageFields.RequestId;
-        destination[3] = RequestId;
-        destination[4] = UsageFields.Timestamp;
-        destination[5] = Timestamp.ToUnixTimeMilliseconds();
-        destination[6] = UsageFields.Client;
-        destination[7] = ClientId;
-        destination[8] = UsageFields.Model;
-        destination[9] = Model;
-        destination[10] = UsageFields.PricedModel;
-        destination[11] = PricedModel;
-        destination[12] = UsageFields.Deployment;
-        destination[13] = Deployment;
-        destination[14] = UsageFields.Region;
-        destination[15] = Region;
-        destination[16] = UsageFields.InputTokens;
-        destination[17] = InputTokens;
-        destination[18] = UsageFields.CachedInputTokens;
-        destination[19] = CachedInputTokens;
-        destination[20] = UsageFields.OutputTokens;
-        destination[21] = OutputTokens;
-        destination[22] = UsageFields.CacheHit;
-        destination[23] = CacheHit ? 1 : 0;
-        destination[24] = UsageFields.SavedInputTokens;
-        destination[25] = SavedInputTokens;
-        destination[26] = UsageFields.SavedOutputTokens;
-        destination[27] = SavedOutputTokens;
-        destination[28] = UsageFields.Status;
-        destination[29] = Status;
-        destination[30] = UsageFields.LatencyMs;
-        destination[31] = LatencyMs;
-        destination[32] = UsageFields.TimeToFirstByteMs;
-        destination[33] = TimeToFirstByteMs;
-        destination[34] = UsageFields.Stream;
-        destination[35] = Streamed ? 1 : 0;
+        writer.WriteStartArray();
+        writer.WriteStringValue(RequestId);
+        writer.WriteNumberValue(Timestamp.ToUnixTimeMilliseconds());
+        writer.WriteStringValue(ClientId);
+        writer.WriteStringValue(Model);
+        writer.WriteStringValue(PricedModel);
+        writer.WriteStringValue(Deployment);
+        writer.WriteStringValue(Region);
+        writer.WriteNumberValue(InputTokens);
+        writer.WriteNumberValue(CachedInputTokens);
+        writer.WriteNumberValue(OutputTokens);
+        writer.WriteNumberValue(CacheHit ? 1 : 0);
+        writer.WriteNumberValue(SavedInputTokens);
+        writer.WriteNumberValue(SavedOutputTokens);
+        writer.WriteNumberValue(Status);
+        writer.WriteNumberValue(LatencyMs);
+        writer.WriteNumberValue(TimeToFirstByteMs);
+        writer.WriteNumberValue(Streamed ? 1 : 0);
+        writer.WriteEndArray();
     }
 
     /// <summary>
@@ -145,8 +146,92 @@ public sealed record UsageEvent(
             }
         }
 
+        if (fields.TryGetValue(UsageFields.Event, out _) || fields.GetValueOrDefault(UsageFields.Version) == "2")
+        {
+            if (!TryUnpack(entry, fields, out error)) return false;
+        }
+
         return TryParse(fields, out usage, out error);
     }
+
+    /// <summary>
+    /// Schema version 2: exactly the fields <c>v</c> = 2 and <c>e</c>, the JSON array of <see cref="PackedOrder"/>.
+    /// Its values replace <c>e</c> in <paramref name="fields"/>, so both versions are checked by the same rules.
+    /// </summary>
+    private static bool TryUnpack(StreamEntry entry, Dictionary<string, string> fields, [NotNullWhen(false)] out string? error)
+    {
+        if (fields.GetValueOrDefault(UsageFields.Version) != "2")
+        {
+            error = $"field '{UsageFields.Event}' belongs to schema version 2";
+            return false;
+        }
+
+        foreach (var name in fields.Keys)
+        {
+            if (name is not (UsageFields.Version or UsageFields.Event))
+            {
+                error = $"field '{Truncate(name)}' is not part of schema version 2";
+                return false;
+            }
+        }
+
+        byte[]? packed = null;
+        foreach (var pair in entry.Values)
+        {
+            if (pair.Name == UsageFields.Event) packed = (byte[]?)pair.Value;
+        }
+
+        if (packed is null)
+        {
+            error = $"field '{UsageFields.Event}' is missing";
+            return false;
+        }
+
+        fields.Remove(UsageFields.Event);
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(packed);
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartArray)
+            {
+                error = $"field '{UsageFields.Event}' is not a JSON array";
+                return false;
+            }
+
+            for (var i = 0; i < Packed.Length; i++)
+            {
+                if (!reader.Read() || reader.TokenType == System.Text.Json.JsonTokenType.EndArray)
+                {
+                    error = $"field '{UsageFields.Event}' has {i} values, not {Packed.Length}";
+                    return false;
+                }
+
+                var expected = PackedIsName[i] ? System.Text.Json.JsonTokenType.String : System.Text.Json.JsonTokenType.Number;
+                if (reader.TokenType != expected)
+                {
+                    error = $"field '{Packed[i]}' is not a JSON {(PackedIsName[i] ? "string" : "number")}";
+                    return false;
+                }
+
+                fields[Packed[i]] = PackedIsName[i] ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+            }
+
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.EndArray || reader.Read())
+            {
+                error = $"field '{UsageFields.Event}' has more than {Packed.Length} values";
+                return false;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            error = $"field '{UsageFields.Event}' is not valid JSON";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static string Truncate(string name) => name.Length <= 32 ? name : name[..32] + "...";
 
     private static bool TryParse(Dictionary<string, string> f, [NotNullWhen(true)] out UsageEvent? usage, [NotNullWhen(false)] out string? error)
     {

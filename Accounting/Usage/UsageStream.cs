@@ -20,14 +20,23 @@ public static class UsageStream
     /// </summary>
     public const int DefaultMaxLength = 1_000_000;
 
-    /// <summary>The schema version this library writes and the newest it reads.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// The schema version this library writes and the newest it reads. Version 1 had one stream field per value;
+    /// version 2 packs the values into one field (<see cref="UsageFields.Event"/>). Both are read.
+    /// </summary>
+    public const int SchemaVersion = 2;
 }
 
-/// <summary>The field names of a usage stream entry. Short, because there is one entry per request.</summary>
+/// <summary>
+/// The names of a usage event's values: stream fields in schema version 1, positions of the packed array in version 2
+/// (<see cref="UsageEvent.PackedOrder"/>). Short, because there is one entry per request.
+/// </summary>
 public static class UsageFields
 {
     public const string Version = "v";
+
+    /// <summary>Schema version 2: the event's values as one JSON array (<see cref="UsageEvent.PackedOrder"/>).</summary>
+    public const string Event = "e";
     public const string RequestId = "rid";
     public const string Timestamp = "ts";
     public const string Client = "client";

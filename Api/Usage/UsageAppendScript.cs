@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using AspireAoai.Accounting.Usage;
 using StackExchange.Redis;
 
@@ -43,6 +45,9 @@ internal static class UsageAppendScript
     /// <summary>Events per script call: long enough to amortise the call, short enough not to hold Redis for long.</summary>
     internal const int EventsPerCall = 64;
 
+    private static readonly RedisValue VersionField = UsageFields.Version;
+    private static readonly RedisValue EventField = UsageFields.Event;
+
     private const string MarkerPrefix = "aoai:usage:call:";
     private const int DayTtlSeconds = 3 * 24 * 3600;     // a day's counter outlives its day, for late events and the usage API
     private const int MonthTtlSeconds = 40 * 24 * 3600;  // a month's likewise
@@ -57,6 +62,9 @@ internal static class UsageAppendScript
     internal static List<Call> Calls(IReadOnlyList<PendingUsage> batch, UsageOptions options)
     {
         const int PerEvent = 1 + (2 * UsageEvent.StreamFieldCount);
+        var packed = new ArrayBufferWriter<byte>(batch.Count * 192);
+        using var json = new Utf8JsonWriter(packed);
+        var ends = new int[Math.Min(EventsPerCall, batch.Count)];
         var calls = new List<Call>((batch.Count + EventsPerCall - 1) / EventsPerCall);
         var spend = new Dictionary<string, (long Picodollars, int Ttl)>(StringComparer.Ordinal);
         for (var first = 0; first < batch.Count; first += EventsPerCall)
@@ -91,11 +99,26 @@ internal static class UsageAppendScript
                 k++;
             }
 
-            var at = 3 + (2 * spend.Count);
-            for (var i = first; i < first + count; i++, at += PerEvent)
+            // Every event of the call is packed into one buffer; each entry's value is a slice of it.
+            packed.ResetWrittenCount();
+            for (var i = 0; i < count; i++)
             {
+                json.Reset(packed);
+                batch[first + i].Event.WritePacked(json);
+                json.Flush();
+                ends[i] = packed.WrittenCount;
+            }
+
+            var buffer = packed.WrittenSpan.ToArray().AsMemory();
+            var at = 3 + (2 * spend.Count);
+            for (var i = 0; i < count; i++, at += PerEvent)
+            {
+                var start = i == 0 ? 0 : ends[i - 1];
                 args[at] = 2 * UsageEvent.StreamFieldCount;
-                batch[i].Event.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount));
+                args[at + 1] = VersionField;
+                args[at + 2] = UsageStream.SchemaVersion;
+                args[at + 3] = EventField;
+                args[at + 4] = buffer[start..ends[i]];
             }
 
             calls.Add(new Call(keys, args, count));

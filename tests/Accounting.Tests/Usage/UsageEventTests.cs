@@ -10,11 +10,23 @@ public class UsageEventTests
 
     private static StreamEntry Entry(params NameValueEntry[] fields) => new("1-0", fields);
 
+    /// <summary>The entry as schema version 1 wrote it (one field per value), as older replicas still may.</summary>
+    private static NameValueEntry[] Version1(UsageEvent e) =>
+    [
+        new("v", 1), new("rid", e.RequestId), new("ts", e.Timestamp.ToUnixTimeMilliseconds()), new("client", e.ClientId),
+        new("model", e.Model), new("priced", e.PricedModel), new("dep", e.Deployment), new("region", e.Region),
+        new("in", e.InputTokens), new("cin", e.CachedInputTokens), new("out", e.OutputTokens), new("hit", e.CacheHit ? 1 : 0),
+        new("sin", e.SavedInputTokens), new("sout", e.SavedOutputTokens), new("status", e.Status), new("lat", e.LatencyMs),
+        new("ttfb", e.TimeToFirstByteMs), new("stream", e.Streamed ? 1 : 0),
+    ];
+
     private static NameValueEntry[] With(string name, RedisValue value) =>
-        Sample.ToStreamFields().Select(f => f.Name == name ? new NameValueEntry(name, value) : f).ToArray();
+        Version1(Sample).Select(f => f.Name == name ? new NameValueEntry(name, value) : f).ToArray();
 
     private static NameValueEntry[] Without(string name) =>
-        Sample.ToStreamFields().Where(f => f.Name != name).ToArray();
+        Version1(Sample).Where(f => f.Name != name).ToArray();
+
+    private static NameValueEntry[] Packed(string json) => [new("v", 2), new("e", json)];
 
     [Fact]
     public void ToStreamFields_ThenTryParse_RoundTrips()
@@ -24,12 +36,32 @@ public class UsageEventTests
     }
 
     [Fact]
-    public void StreamFields_UseTheDocumentedShortNames()
+    public void StreamFields_AreTheVersionAndThePackedEvent()
     {
-        var names = Sample.ToStreamFields().Select(f => (string)f.Name!).ToArray();
+        var fields = Sample.ToStreamFields();
 
-        Assert.Equal(["v", "rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
-            "status", "lat", "ttfb", "stream"], names);
+        Assert.Equal(["v", "e"], fields.Select(f => (string)f.Name!));
+        Assert.Equal("2", (string?)fields[0].Value);
+        Assert.Equal("""["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1]""",
+            (string?)fields[1].Value);
+        Assert.Equal(["rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
+            "status", "lat", "ttfb", "stream"], UsageEvent.PackedOrder);
+    }
+
+    [Fact]
+    public void Version1Entries_StillParse()
+    {
+        Assert.True(UsageEvent.TryParse(Entry(Version1(Sample)), out var parsed, out var error), error);
+        Assert.Equal(Sample, parsed);
+    }
+
+    [Fact]
+    public void PackedNames_MayHoldAnyCharacterTheRulesAllow()
+    {
+        var unusual = Sample with { Model = "gpt-4o \"mini\" é", PricedModel = "" };
+
+        Assert.True(UsageEvent.TryParse(Entry(unusual.ToStreamFields()), out var parsed, out var error), error);
+        Assert.Equal(unusual, parsed);
     }
 
     [Fact]
@@ -53,13 +85,24 @@ public class UsageEventTests
         { "field 'in' is not a non-negative integer", With(UsageFields.InputTokens, "lots") },
         { "field 'cin' exceeds 'in'", With(UsageFields.CachedInputTokens, "5000") },
         { "field 'hit' is not 0 or 1", With(UsageFields.CacheHit, "2") },
-        { "unsupported schema version 2", With(UsageFields.Version, "2") },
+        { "unsupported schema version 3", With(UsageFields.Version, "3") },
+        { "field 'e' belongs to schema version 2", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
+        { "field 'rid' is not part of schema version 2", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "field 'e' is missing", [new NameValueEntry("v", 2)] },
+        { "field 'e' is not valid JSON", Packed("[\"req-42\", 17") },
+        { "field 'e' is not a JSON array", Packed("{}") },
+        { "field 'e' has 2 values, not 17", Packed("[\"req-42\",1732000000123]") },
+        { "field 'e' has more than 17 values", Packed("""["r",1732000000123,"c","m","","","",1,0,1,0,0,0,200,1,1,0,9]""") },
+        { "field 'ts' is not a JSON number", Packed("""["r","1732000000123","c","m","","","",1,0,1,0,0,0,200,1,1,0]""") },
+        { "field 'client' is not a JSON string", Packed("""["r",1732000000123,7,"m","","","",1,0,1,0,0,0,200,1,1,0]""") },
+        { "field 'in' is not a non-negative integer", Packed("""["r",1732000000123,"c","m","","","",-1,0,1,0,0,0,200,1,1,0]""") },
+        { "field 'model' contains a character not allowed in ids", Packed("""["r",1732000000123,"c","a/b","","","",1,0,1,0,0,0,200,1,1,0]""") },
         { "field 'ts' is not a UTC unix time in milliseconds", With(UsageFields.Timestamp, "1732000000") },
         { "field 'status' is not an HTTP status", With(UsageFields.Status, "42") },
         { "field 'model' contains a character not allowed in ids", With(UsageFields.Model, "gpt/4o") },
         { "field 'dep' contains a character not allowed in ids", With(UsageFields.Deployment, "a|b") },
         { "field 'client' is longer than 100 characters", With(UsageFields.Client, new string('c', 101)) },
-        { "field 'rid' appears twice", [.. Sample.ToStreamFields(), new NameValueEntry(UsageFields.RequestId, "again")] },
+        { "field 'rid' appears twice", [.. Version1(Sample), new NameValueEntry(UsageFields.RequestId, "again")] },
     };
 
     [Theory]

@@ -497,12 +497,9 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
             foreach (var entry in page)
             {
                 if (entry.Id == from) continue;
-                string F(string name) => (string?)entry[name] ?? "";
-                var rid = F("rid");
-                var e = new Event(F("client"), int.Parse(F("status"), CultureInfo.InvariantCulture), F("hit") == "1",
-                    long.Parse(F("in"), CultureInfo.InvariantCulture), long.Parse(F("cin"), CultureInfo.InvariantCulture),
-                    long.Parse(F("out"), CultureInfo.InvariantCulture));
-                if (!events.TryAdd(rid, e)) duplicates.Add(rid);
+                Assert.True(UsageEvent.TryParse(entry, out var usage, out var error), error);
+                var e = new Event(usage.ClientId, usage.Status, usage.CacheHit, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens);
+                if (!events.TryAdd(usage.RequestId, e)) duplicates.Add(usage.RequestId);
             }
 
             if (page.Length < 1000) break;

@@ -43,7 +43,9 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         var good = Enumerable.Range(0, 50).Select(_ => kit.NextEvent()).ToList();
         await kit.PublishAsync(good.Take(25));
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", "1"), new NameValueEntry("client", "x")]);
-        await kit.Db.StreamAddAsync(kit.StreamKey, good[0].ToStreamFields().Select(f => f.Name == "in" ? new NameValueEntry("in", "-1") : f).ToArray());
+        var negative = System.Text.Json.Nodes.JsonNode.Parse((string)good[0].ToStreamFields()[1].Value!)!.AsArray();
+        negative[UsageEvent.PackedOrder.ToList().IndexOf(UsageFields.InputTokens)] = -1;
+        await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", 2), new NameValueEntry("e", negative.ToJsonString())]);
         await kit.PublishAsync(good.Skip(25));
 
         using var worker = kit.BuildWorker();

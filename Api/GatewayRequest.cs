@@ -51,4 +51,17 @@ public sealed class GatewayRequest
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the request arrived.</summary>
     public long StartTimestamp { get; }
+
+    // Per-request state of the later steps. Fields here rather than HttpContext features: a feature the server does
+    // not know is a linear search on every lookup, and a miss searches the connection's features too.
+    private int _reported;
+
+    /// <summary>The admission's rate-limit charge, when the request was admitted against limits.</summary>
+    internal RateLimiting.RateLimitLease? Lease { get; set; }
+
+    /// <summary>Set when the response cache answered the request.</summary>
+    internal Caching.CacheHit? CacheHit { get; set; }
+
+    /// <summary>True the first time it is called for this request, false afterwards: usage is reported once.</summary>
+    internal bool TryMarkReported() => Interlocked.Exchange(ref _reported, 1) == 0;
 }

@@ -154,11 +154,6 @@ public sealed partial class GatewayHandler
                 return;
             }
 
-            if (_cache is not NoResponseCache)
-            {
-                context.Response.OnStarting(CacheHitCostHeaders, request);
-            }
-
             if (await _cache.TryServeAsync(request, context.RequestAborted).ConfigureAwait(false))
             {
                 reported = true;
@@ -201,7 +196,7 @@ public sealed partial class GatewayHandler
     private void ReportUnanswered(GatewayRequest request, int status)
     {
         var context = request.Http;
-        var hit = context.Features.Get<CacheHitFeature>();
+        var hit = request.CacheHit;
         var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
         _usage.Report(request, new UsageRecord(
             context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
@@ -212,24 +207,6 @@ public sealed partial class GatewayHandler
             SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
         });
     }
-
-    /// <summary>OnStarting: a cache hit costs nothing and says what it saved (priced like every usage record).</summary>
-    private static readonly Func<object, Task> CacheHitCostHeaders = static state =>
-    {
-        var request = (GatewayRequest)state;
-        var context = request.Http;
-        if (context.Features.Get<CacheHitFeature>() is { } hit)
-        {
-            var pricer = context.RequestServices.GetRequiredService<UsagePricer>();
-            var time = context.RequestServices.GetRequiredService<TimeProvider>();
-            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved);
-            var headers = context.Response.Headers;
-            headers[CostHeaders.Cost] = priced.Cost is null ? CostHeaders.UnpricedValue : "0";
-            headers[CostHeaders.Saved] = CostHeaders.Format(priced.SavedCost);
-        }
-
-        return Task.CompletedTask;
-    };
 
     private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch
     {

@@ -196,8 +196,8 @@ internal sealed class ResponseCache : IResponseCache
             response.Headers.CacheControl = "no-cache";
         }
 
-        var feature = new CacheHitFeature(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age);
-        http.Features.Set(feature);
+        request.CacheHit = new CacheHit(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age);
+        http.Response.OnStarting(CacheHitCostHeaders, request);
         _metrics.Hit(plan.Model, entry.InputTokens, entry.OutputTokens);
         CacheLog.LookupResult(_logger, "hit", plan.ClientId, plan.Key);
 
@@ -213,6 +213,24 @@ internal sealed class ResponseCache : IResponseCache
         });
         return true;
     }
+
+    /// <summary>OnStarting: a cache hit costs nothing and says what it saved (priced like every usage record).</summary>
+    private static readonly Func<object, Task> CacheHitCostHeaders = static state =>
+    {
+        var request = (GatewayRequest)state;
+        var context = request.Http;
+        if (request.CacheHit is { } hit)
+        {
+            var pricer = context.RequestServices.GetRequiredService<UsagePricer>();
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();
+            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved);
+            var headers = context.Response.Headers;
+            headers[CostHeaders.Cost] = priced.Cost is null ? CostHeaders.UnpricedValue : "0";
+            headers[CostHeaders.Saved] = CostHeaders.Format(priced.SavedCost);
+        }
+
+        return Task.CompletedTask;
+    };
 
     private void BeginCapture(HttpContext http, CacheRequest plan)
     {

@@ -56,7 +56,7 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         if (result.Admitted)
         {
             var lease = new RateLimitLease(client, result, tokens, _limiter, http);
-            http.Features.Set(lease);
+            request.Lease = lease;
             http.Response.OnStarting(RateLimitLease.OnStarting, lease);
             http.Response.OnCompleted(RateLimitLease.OnCompleted, lease);
             return AdmissionDecision.Admit;

@@ -11,7 +11,7 @@ internal sealed class UsageReconciler(IUsageReporter inner, LimitCatalog catalog
 {
     public void Report(GatewayRequest request, UsageRecord usage)
     {
-        request.Http.Features.Get<RateLimitLease>()?.Settle(usage, catalog);
+        request.Lease?.Settle(usage, catalog);
         inner.Report(request, usage);
     }
 }

@@ -47,7 +47,7 @@ public sealed partial class RedisUsageReporter : IUsageReporter
     {
         // Every path reports once by construction; this is the backstop, so a second report of one request (a bug)
         // is counted and dropped here instead of relying on the stream script's deduplication.
-        if (!UsageReportedFeature.TryMark(request.Http))
+        if (!request.TryMarkReported())
         {
             _duplicates.Add(1);
             LogDuplicate(_logger, usage.RequestId);

@@ -1,12 +1,12 @@
 namespace AspireAoai.Api.Caching;
 
 /// <summary>
-/// Set on <see cref="HttpContext.Features"/> when the cache answered a request, so usage reporting can record
+/// Set on the <see cref="GatewayRequest"/> when the cache answered it, so usage reporting can record
 /// what the hit saved (the tokens the original answer used; its price follows from the model's pricing).
 /// </summary>
-public sealed class CacheHitFeature
+public sealed class CacheHit
 {
-    internal CacheHitFeature(string entryId, string model, int inputTokensSaved, int outputTokensSaved, TimeSpan age)
+    internal CacheHit(string entryId, string model, int inputTokensSaved, int outputTokensSaved, TimeSpan age)
     {
         EntryId = entryId;
         Model = model;

@@ -29,7 +29,7 @@ public sealed partial class UpstreamForwarder
     /// <summary>Status reported when the upstream broke off a response that had started (the client's connection is aborted).</summary>
     internal const int BrokenResponse = StatusCodes.Status502BadGateway;
 
-    private readonly HttpClient _client;
+    private readonly HttpMessageInvoker _client;
     private readonly CooldownPolicy _cooldown;
     private readonly RoutingOptions _options;
     private readonly TimeProvider _time;
@@ -41,13 +41,15 @@ public sealed partial class UpstreamForwarder
     private readonly int _costHeaderMaxBodyBytes;
     private readonly ILogger<UpstreamForwarder> _logger;
 
-    public UpstreamForwarder(IHttpClientFactory clients, CooldownPolicy cooldown, IOptions<RoutingOptions> options, TimeProvider time,
+    public UpstreamForwarder(IHttpMessageHandlerFactory handlers, CooldownPolicy cooldown, IOptions<RoutingOptions> options, TimeProvider time,
         GatewayTelemetry telemetry, IDeploymentCapacity capacity, IUsageReporter usage, UsagePricer pricer, IOptions<UpstreamOptions> upstream,
         IOptions<UsageOptions> usageOptions, ILogger<UpstreamForwarder> logger)
     {
-        // One client for the forwarder's lifetime: its SocketsHttpHandler recycles pooled connections itself
-        // (PooledConnectionLifetime), so DNS changes are still seen, and no HttpClient is created per request.
-        _client = clients.CreateClient(UpstreamClientName);
+        // One invoker for the forwarder's lifetime: its SocketsHttpHandler recycles pooled connections itself
+        // (PooledConnectionLifetime), so DNS changes are still seen. An invoker rather than an HttpClient: the
+        // handlers already return at the response headers, and HttpClient would add a linked cancellation source and
+        // an async layer to every request for a timeout and base address the gateway does not use.
+        _client = new HttpMessageInvoker(handlers.CreateHandler(UpstreamClientName), disposeHandler: false);
         _cooldown = cooldown;
         _options = options.Value;
         _time = time;
@@ -60,7 +62,7 @@ public sealed partial class UpstreamForwarder
         _logger = logger;
     }
 
-    /// <summary>Name of the upstream <see cref="HttpClient"/>.</summary>
+    /// <summary>Name of the upstream client (its handler chain is configured on this name).</summary>
     public static string ClientName => UpstreamClientName;
 
     /// <summary>Forwards the request and reports its usage once, when it has ended.</summary>
@@ -137,7 +139,7 @@ public sealed partial class UpstreamForwarder
         await WriteExhaustedAsync(request, state).ConfigureAwait(false);
     }
 
-    private async Task<AttemptOutcome> AttemptAsync(HttpClient client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
+    private async Task<AttemptOutcome> AttemptAsync(HttpMessageInvoker client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
         Deployment deployment, int attempt, TimeSpan timeout, RequestState state)
     {
         var context = request.Http;
@@ -169,7 +171,7 @@ public sealed partial class UpstreamForwarder
 
             await deployment.Auth.ApplyAsync(message, token).ConfigureAwait(false);
             deployment.RecordAttempt();
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            response = await client.SendAsync(message, token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             if (CooldownPolicy.IsRetryable(status))
             {

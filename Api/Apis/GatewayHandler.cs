@@ -77,11 +77,11 @@ public sealed partial class GatewayHandler
             string? requested = null;
             if (style == ApiStyle.AzureDeployment)
             {
-                var query = context.Request.Query["api-version"];
-                if (query.Count > 0)
+                var (count, value) = ApiVersion(context.Request.QueryString);
+                if (count > 0)
                 {
-                    apiVersion = query[0];
-                    if (query.Count > 1 || !UpstreamOptionsValidator.IsApiVersion(apiVersion))
+                    apiVersion = value;
+                    if (count > 1 || !UpstreamOptionsValidator.IsApiVersion(apiVersion))
                     {
                         await RejectAsync(context, StatusCodes.Status400BadRequest, "The 'api-version' query parameter is not a valid API version.",
                             OpenAiErrors.InvalidRequest, "invalid_api_version", "api-version").ConfigureAwait(false);
@@ -226,6 +226,27 @@ public sealed partial class GatewayHandler
         _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", code));
         LogRejected(_logger, status, code);
         return OpenAiErrors.WriteAsync(context, status, message, type, code, param);
+    }
+
+    /// <summary>
+    /// How many <c>api-version</c> parameters the query has (names compared as <c>Request.Query</c> does: decoded,
+    /// ignoring case), and the first one's value, read without building the query dictionary.
+    /// </summary>
+    internal static (int Count, string? Value) ApiVersion(QueryString query)
+    {
+        var count = 0;
+        string? first = null;
+        foreach (var pair in new Microsoft.AspNetCore.WebUtilities.QueryStringEnumerable(query.Value))
+        {
+            var name = pair.EncodedName.Span.ContainsAny('%', '+') ? pair.DecodeName().Span : pair.EncodedName.Span;
+            if (name.Equals("api-version", StringComparison.OrdinalIgnoreCase))
+            {
+                count++;
+                first ??= pair.DecodeValue().ToString();
+            }
+        }
+
+        return (count, first);
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "...";

@@ -186,7 +186,8 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
             Assert.Contains(expected, r => r.Kind == Kind.StreamUsage && r.Status == 200 && !r.Hit);
             Assert.Contains(expected, r => r.Kind == Kind.StreamUsage && r.Hit);
             Assert.Contains(expected, r => r.Kind == Kind.Chat && r.Hit);
-            Assert.Contains(expected, r => r.Kind == Kind.Embedding && r.Status == 200);
+            Assert.True(expected.Any(r => r.Kind == Kind.Embedding && r.Status == 200), "no embeddings request succeeded: " + string.Join(", ",
+                expected.Where(r => r.Kind == Kind.Embedding).GroupBy(r => $"{r.Client} {r.Status} {r.ErrorCode}").Select(g => $"{g.Key} x{g.Count()}")));
             var failedOver = expected.Count(r => r.Deployment.StartsWith("westus", StringComparison.Ordinal));
             Assert.True(failedOver > 0, "no request was answered by the secondary region: the faults did not cause failovers");
             var refusals = expected.Where(r => r.ErrorCode == "budget_exceeded").ToList();
@@ -270,7 +271,7 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
     private static async Task<Received> SendAsync(HttpClient http, string client, int i, IPriceTable prices)
     {
         var unique = $"{client} request {i} {Guid.NewGuid():N}";
-        var repeat = $"{client} repeated question {i % 7}";
+        var repeat = $"{client} repeated question {i % 3}"; // few texts, many repeats: hits even when cache writes lag
         var (kind, model, path, json) = (i % 10) switch
         {
             0 or 1 => (Kind.Chat, "gpt-4o", "v1/chat/completions", Chat("gpt-4o", unique, 0.7, 8 + i % 24, stream: null)),

@@ -25,18 +25,23 @@ internal sealed class ClientLease
     /// <summary><see cref="TimeProvider.GetTimestamp"/> after which the lease admits nothing more.</summary>
     public long ExpiresAt { get; }
 
-    /// <summary>Takes one request and <paramref name="tokens"/>; false (taking nothing) when either has run out or the lease expired.</summary>
-    public bool TryTake(long tokens, long now)
+    /// <summary>
+    /// Takes one request and <paramref name="tokens"/>; false (taking nothing) when either has run out or the lease
+    /// expired. <paramref name="left"/> is what the lease still holds afterwards.
+    /// </summary>
+    public bool TryTake(long tokens, long now, out (long Requests, long Tokens) left)
     {
         lock (_gate)
         {
             if (now >= ExpiresAt || _requests < 1 || _tokens < tokens)
             {
+                left = default;
                 return false;
             }
 
             _requests--;
             _tokens -= tokens;
+            left = (_requests, _tokens);
             return true;
         }
     }

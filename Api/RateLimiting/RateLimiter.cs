@@ -167,6 +167,9 @@ public sealed class RateLimiter
             if ((long)reply[11] == 1)
             {
                 Install(client, limit, lease);
+
+                // The window Redis reported includes the reservation just made, not used yet.
+                limit = limit with { Requests = limit.Requests - lease.Requests, Tokens = limit.Tokens - lease.Tokens };
             }
         }
 
@@ -179,7 +182,7 @@ public sealed class RateLimiter
     /// </summary>
     private LimitResult? TryLease(ClientLimits client, ClientLease lease, DeploymentLimits[] deployments, long tokens)
     {
-        if (!lease.TryTake(tokens, _time.GetTimestamp()))
+        if (!lease.TryTake(tokens, _time.GetTimestamp(), out var left))
         {
             return null;
         }
@@ -192,7 +195,10 @@ public sealed class RateLimiter
         }
 
         client.Meter.Add(localMs, tokens);
-        return lease.Grant with { Source = LimitSource.Lease };
+        // The grant's window counted the whole reservation; what the lease still holds is not used yet, so the
+        // remaining-requests and -tokens headers leave it out (exact with one replica, as the grant saw the others).
+        var grant = lease.Grant;
+        return grant with { Source = LimitSource.Lease, Requests = grant.Requests - left.Requests, Tokens = grant.Tokens - left.Tokens };
     }
 
     private static bool AnyRoom(DeploymentLimits[] deployments, long tokens, long nowMs)

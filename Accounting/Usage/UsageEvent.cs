@@ -85,7 +85,21 @@ public sealed record UsageEvent(
             WritePacked(writer);
         }
 
-        return [new NameValueEntry(UsageFields.Version, UsageStream.SchemaVersion), new NameValueEntry(UsageFields.Event, buffer.WrittenMemory)];
+        Span<RedisValue> values = new RedisValue[2 * StreamFieldCount];
+        CopyStreamValues(values, buffer.WrittenMemory);
+        return [new NameValueEntry(values[0], values[1]), new NameValueEntry(values[2], values[3])];
+    }
+
+    /// <summary>
+    /// An entry's fields as <c>XADD</c> arguments (name, value, ...) into <paramref name="destination"/>, which holds
+    /// <c>2 * </c><see cref="StreamFieldCount"/> values; <paramref name="packed"/> is what <see cref="WritePacked"/> wrote.
+    /// </summary>
+    public static void CopyStreamValues(Span<RedisValue> destination, ReadOnlyMemory<byte> packed)
+    {
+        destination[0] = UsageFields.Version;
+        destination[1] = UsageStream.SchemaVersion;
+        destination[2] = UsageFields.Event;
+        destination[3] = packed;
     }
 
     /// <summary>

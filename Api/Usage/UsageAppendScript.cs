@@ -45,9 +45,6 @@ internal static class UsageAppendScript
     /// <summary>Events per script call: long enough to amortise the call, short enough not to hold Redis for long.</summary>
     internal const int EventsPerCall = 64;
 
-    private static readonly RedisValue VersionField = UsageFields.Version;
-    private static readonly RedisValue EventField = UsageFields.Event;
-
     private const string MarkerPrefix = "aoai:usage:call:";
     private const int DayTtlSeconds = 3 * 24 * 3600;     // a day's counter outlives its day, for late events and the usage API
     private const int MonthTtlSeconds = 40 * 24 * 3600;  // a month's likewise
@@ -115,10 +112,7 @@ internal static class UsageAppendScript
             {
                 var start = i == 0 ? 0 : ends[i - 1];
                 args[at] = 2 * UsageEvent.StreamFieldCount;
-                args[at + 1] = VersionField;
-                args[at + 2] = UsageStream.SchemaVersion;
-                args[at + 3] = EventField;
-                args[at + 4] = buffer[start..ends[i]];
+                UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), buffer[start..ends[i]]);
             }
 
             calls.Add(new Call(keys, args, count));

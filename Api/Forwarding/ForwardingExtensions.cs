@@ -16,7 +16,12 @@ public static class ForwardingExtensions
     {
         // SocketsHttpHandler recycles pooled connections itself (PooledConnectionLifetime), so the factory
         // need not rotate handlers, which would drop warm connections every two minutes.
-        builder.Services.AddUpstreamHttpClient(UpstreamForwarder.ClientName).SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        builder.Services.AddUpstreamHttpClient(UpstreamForwarder.ClientName)
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // No propagator, no DiagnosticsHandler: the forwarder's attempt span is the client span of each upstream call
+            // and carries the trace context itself (UpstreamForwarder.InjectTraceContext). The handler's own span would be
+            // a second client span for the same call, with its allocations on every request.
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) => ((SocketsHttpHandler)handler).ActivityHeadersPropagator = null);
         builder.Services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
         builder.Services.AddSingleton<AccessTokenCache>();
         builder.Services.AddSingleton<UpstreamAuthenticatorFactory>();

@@ -3,6 +3,8 @@ using System.Globalization;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 
 namespace AspireAoai.Api.Forwarding;
 
@@ -142,6 +144,22 @@ public sealed partial class UpstreamForwarder
             activity.SetStatus(ActivityStatusCode.Error);
         }
     }
+
+    /// <summary>
+    /// Puts the attempt span's context (the request's, when the attempt span is not sampled) on the upstream request,
+    /// through the propagators OpenTelemetry is configured with: the upstream client has no DiagnosticsHandler to do it.
+    /// </summary>
+    internal static void InjectTraceContext(Activity? attempt, HttpRequestMessage message)
+    {
+        var current = attempt ?? Activity.Current;
+        if (current is not null)
+        {
+            Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(current.Context, Baggage.Current), message, SetRequestHeader);
+        }
+    }
+
+    private static readonly Action<HttpRequestMessage, string, string> SetRequestHeader =
+        static (message, name, value) => message.Headers.TryAddWithoutValidation(name, value);
 
     // A fresh span: AddTag appends without looking for an existing key, as SetTag does on every call.
     private static void TagRequest(Activity activity, GatewayRequest request, Deployment deployment, int attempt)

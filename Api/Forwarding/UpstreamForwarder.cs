@@ -169,6 +169,7 @@ public sealed partial class UpstreamForwarder
                 message.Headers.TryAddWithoutValidation("x-ms-client-request-id", (IEnumerable<string?>)clientRequestId);
             }
 
+            InjectTraceContext(activity, message);
             await deployment.Auth.ApplyAsync(message, token).ConfigureAwait(false);
             deployment.RecordAttempt();
             response = await client.SendAsync(message, token).ConfigureAwait(false);

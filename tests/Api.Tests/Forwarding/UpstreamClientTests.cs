@@ -23,6 +23,28 @@ public sealed class UpstreamClientTests
         Assert.DoesNotContain(upstream, name => name.Contains("Resilience", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task UpstreamClient_HasNoHeaderPropagator_SoItsHandlerMakesNoSpanOfItsOwn()
+    {
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("eastus-gpt-4o", new Uri("http://127.0.0.1:9/"))]);
+        var factory = gateway.Services.GetRequiredService<IHttpMessageHandlerFactory>();
+
+        var upstream = Assert.IsType<SocketsHttpHandler>(Primary(factory.CreateHandler(UpstreamForwarder.ClientName)));
+        Assert.Null(upstream.ActivityHeadersPropagator);
+        var ordinary = Assert.IsType<SocketsHttpHandler>(Primary(factory.CreateHandler("any-other-client")));
+        Assert.NotNull(ordinary.ActivityHeadersPropagator);
+    }
+
+    private static HttpMessageHandler Primary(HttpMessageHandler handler)
+    {
+        while (handler is DelegatingHandler delegating)
+        {
+            handler = delegating.InnerHandler!;
+        }
+
+        return handler;
+    }
+
     private static List<string> Chain(HttpMessageHandler handler)
     {
         var names = new List<string>();

@@ -111,6 +111,32 @@ public sealed class ManagedIdentityAndTelemetryTests
             && (string?)m.Tags["aoai.content_filter.source"] == "prompt" && m.Tags["aoai.content_filter.filtered"] is true);
     }
 
+    [Fact]
+    public async Task UpstreamCall_HasTheAttemptSpanAsItsOnlyClientSpan_AndTheUpstreamContinuesItsTrace()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is GatewayTelemetry.Name or "Microsoft.AspNetCore" or "System.Net.Http",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            // Started, not stopped: the gateway's server span ends after the client has its answer.
+            ActivityStarted = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var sim = await SimulatorHost.StartAsync("eastus");
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("eastus-gpt-4o", sim.BaseAddress)]);
+        using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var attempt = Assert.Single(spans, s => s.Source.Name == GatewayTelemetry.Name && (s.GetTagItem("aoai.deployment") as string) == "eastus-gpt-4o");
+        var gatewayServer = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.SpanId == attempt.ParentSpanId);
+        var upstreamServer = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == attempt.SpanId);
+        Assert.Equal(gatewayServer.TraceId, upstreamServer.TraceId);
+        Assert.Equal(ActivityKind.Client, attempt.Kind);
+        Assert.DoesNotContain(spans, s => s.Source.Name == "System.Net.Http" && s.ParentSpanId == attempt.SpanId);
+    }
+
     private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var result = new Dictionary<string, object?>();

@@ -99,7 +99,7 @@ public sealed partial class UpstreamForwarder
         if (activity is { IsAllDataRequested: true })
         {
             // Set once per attempt, by this method only: appended without a lookup.
-            activity.AddTag("http.response.status_code", status);
+            activity.AddTag("http.response.status_code", Boxed(status));
             activity.AddTag("gen_ai.response.model", observer.ResponseModel);
             activity.AddTag("gen_ai.response.id", observer.ResponseId);
             if (observer.InputTokens is not null)
@@ -182,24 +182,17 @@ public sealed partial class UpstreamForwarder
         activity.AddTag("server.port", deployment.ServerPort);
         activity.AddTag("aoai.deployment", deployment.Name);
         activity.AddTag("aoai.region", deployment.Region);
-        activity.AddTag("aoai.attempt", attempt);
+        activity.AddTag("aoai.attempt", Boxed(attempt));
         activity.AddTag("aoai.client.id", request.Client.Id);
     }
 
-    private static readonly string[] StatusNames = CreateStatusNames();
-
-    private static string[] CreateStatusNames()
-    {
-        var names = new string[600];
-        for (var i = 0; i < names.Length; i++)
-        {
-            names[i] = i.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return names;
-    }
+    // Statuses and attempt numbers as tag values, made once: as strings (metrics) and boxed (span tags).
+    private static readonly string[] StatusNames = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+    private static readonly object[] BoxedStatuses = Enumerable.Range(0, 600).Select(i => (object)i).ToArray();
 
     private static string StatusName(int status) => status is >= 0 and < 600 ? StatusNames[status] : status.ToString(CultureInfo.InvariantCulture);
+
+    private static object Boxed(int value) => value is >= 0 and < 600 ? BoxedStatuses[value] : value;
 
     private static string ErrorName(HttpRequestError error) => error switch
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
@@ -18,6 +19,11 @@ namespace AspireAoai.Api.Forwarding;
 /// is streamed through as it arrives. Every request that reaches the forwarder is reported to the usage seam
 /// exactly once, whatever its end (answered, refused after the retry budget, client gone, upstream broken).
 /// </summary>
+/// <remarks>
+/// The methods a request passes through return ValueTasks built by <see cref="PoolingAsyncValueTaskMethodBuilder"/>:
+/// each is awaited exactly once, by its caller, so the state machines that outlive a synchronous completion (one per
+/// method and request, the attempt's the largest) are reused rather than allocated.
+/// </remarks>
 public sealed partial class UpstreamForwarder
 {
     private const int RelayBufferSize = 16 * 1024;
@@ -66,7 +72,8 @@ public sealed partial class UpstreamForwarder
     public static string ClientName => UpstreamClientName;
 
     /// <summary>Forwards the request and reports its usage once, when it has ended.</summary>
-    public async Task ForwardAsync(GatewayRequest request)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ForwardAsync(GatewayRequest request)
     {
         var state = new RequestState();
         var upstreamBody = request.Body;
@@ -94,7 +101,8 @@ public sealed partial class UpstreamForwarder
         }
     }
 
-    private async Task ForwardCoreAsync(GatewayRequest request, ReadOnlyMemory<byte> upstreamBody, RequestState state)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardCoreAsync(GatewayRequest request, ReadOnlyMemory<byte> upstreamBody, RequestState state)
     {
         var pool = request.Pool;
         var tried = default(TriedSet);
@@ -139,7 +147,8 @@ public sealed partial class UpstreamForwarder
         await WriteExhaustedAsync(request, state).ConfigureAwait(false);
     }
 
-    private async Task<AttemptOutcome> AttemptAsync(HttpMessageInvoker client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<AttemptOutcome> AttemptAsync(HttpMessageInvoker client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
         Deployment deployment, int attempt, TimeSpan timeout, RequestState state)
     {
         var context = request.Http;

@@ -42,6 +42,25 @@ public sealed class ResponseObserver : IDisposable
     private bool _filtered;
     private bool _detected;
 
+    // Pooling: one spare observer per thread. A response model seen by the previous user is kept to be reused as a
+    // string when the next response names the same model (it nearly always does).
+    [ThreadStatic]
+    private static ResponseObserver? t_spare;
+    private bool _rented;
+    private string? _lastModel;
+
+    /// <summary>
+    /// An observer for one response, from a per-thread spare when there is one; <see cref="Dispose"/> clears it and
+    /// keeps it as that thread's spare. Read what it saw before disposing it: its lists are reused.
+    /// </summary>
+    public static ResponseObserver Rent()
+    {
+        var observer = t_spare ?? new ResponseObserver();
+        t_spare = null;
+        observer._rented = true;
+        return observer;
+    }
+
     /// <summary><c>id</c> of the response (first seen).</summary>
     public string? ResponseId { get; private set; }
 
@@ -366,7 +385,7 @@ public sealed class ResponseObserver : IDisposable
             case Prop.Model when parent == Kind.Root && reader.TokenType == JsonTokenType.String:
                 if (ResponseModel is null || !reader.ValueTextEquals(ResponseModel))
                 {
-                    ResponseModel = reader.GetString();
+                    ResponseModel = _lastModel is not null && reader.ValueTextEquals(_lastModel) ? _lastModel : reader.GetString();
                 }
 
                 break;
@@ -445,7 +464,40 @@ public sealed class ResponseObserver : IDisposable
         }
     }
 
-    public void Dispose() => ReleaseCarry();
+    /// <summary>Returns the carry buffer; a rented observer is also cleared and kept as this thread's spare.</summary>
+    public void Dispose()
+    {
+        ReleaseCarry();
+        if (!_rented)
+        {
+            return;
+        }
+
+        _rented = false;
+        _lastModel = ResponseModel ?? _lastModel;
+        Array.Clear(_kinds);
+        Array.Clear(_props);
+        _finishReasons.Clear();
+        _verdicts.Clear();
+        _state = new JsonReaderState(ReaderOptions);
+        _failed = false;
+        _complete = false;
+        _eventChoices = 0;
+        _eventUsage = false;
+        _usageChunkSeen = false;
+        _category = "other";
+        _severity = null;
+        _filtered = false;
+        _detected = false;
+        ResponseId = null;
+        ResponseModel = null;
+        InputTokens = null;
+        OutputTokens = null;
+        CachedInputTokens = null;
+        ErrorCode = null;
+        CompletionFiltered = false;
+        t_spare = this;
+    }
 
     private enum Kind : byte
     {

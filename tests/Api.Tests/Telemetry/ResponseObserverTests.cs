@@ -49,6 +49,39 @@ public sealed class ResponseObserverTests
         AssertCompletion(observer);
     }
 
+    [Fact]
+    public void Rented_AfterDispose_ComesBackCleared_AndReusesTheLastModelName()
+    {
+        ResponseObserver first;
+        string? model;
+        using (first = ResponseObserver.Rent())
+        {
+            first.FeedJson(Encoding.UTF8.GetBytes(Completion));
+            model = first.ResponseModel;
+        }
+
+        using (var error = ResponseObserver.Rent())
+        {
+            Assert.Same(first, error); // this thread's spare
+            error.FeedJson(Encoding.UTF8.GetBytes("""{"error":{"code":"content_filter","message":"x","innererror":{"content_filter_result":{"hate":{"filtered":true,"severity":"high"}}}}}"""));
+            Assert.Equal("content_filter", error.ErrorCode);
+            Assert.Null(error.ResponseModel);
+            Assert.Null(error.InputTokens);
+            Assert.False(error.CompletionFiltered);
+            Assert.Empty(error.FinishReasons);
+            Assert.Equal([new ContentFilterVerdict("prompt", "hate", "high", true)], error.Verdicts);
+            // Given back in the middle of a document: the next user must not continue it.
+            error.FeedJson(Encoding.UTF8.GetBytes("""{"id":"half"""));
+        }
+
+        using var again = ResponseObserver.Rent();
+        Assert.Same(first, again);
+        again.FeedJson(Encoding.UTF8.GetBytes(Completion));
+        AssertCompletion(again);
+        Assert.Null(again.ErrorCode);
+        Assert.Same(model, again.ResponseModel);
+    }
+
     private static void AssertCompletion(ResponseObserver observer)
     {
         Assert.False(observer.Failed);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Usage;
@@ -17,8 +16,7 @@ public sealed partial class UpstreamForwarder
     private const int HoldLimit = 8 * 1024;
 
     /// <summary>A non-streamed JSON answer read whole: its cost is known before the headers, so it is one of them.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptOutcome> RelayBufferedAsync(GatewayRequest request, Deployment deployment, int status, HttpResponseMessage response,
+    private async Task<AttemptOutcome> RelayBufferedAsync(GatewayRequest request, Deployment deployment, int status, HttpResponseMessage response,
         byte[] buffer, int length, long started, long readTicks, Activity? activity, RequestState state)
     {
         var context = request.Http;
@@ -60,8 +58,7 @@ public sealed partial class UpstreamForwarder
     /// A stream, or an answer too large (or of unknown length) to hold, relayed chunk by chunk. A stream's cost goes
     /// in a trailer when the connection carries trailers.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptOutcome> RelayStreamingAsync(GatewayRequest request, Deployment deployment, int status, ResponseShape shape,
+    private async Task<AttemptOutcome> RelayStreamingAsync(GatewayRequest request, Deployment deployment, int status, ResponseShape shape,
         HttpResponseMessage response, Stream body, byte[] buffer, int first, CancellationToken readToken, long started, long firstByteTicks,
         Activity? activity, RequestState state)
     {
@@ -142,8 +139,7 @@ public sealed partial class UpstreamForwarder
     /// attempt's remaining time, <paramref name="readToken"/>) and observed, so its usage is exact; a stream is read
     /// with the client's token instead, so its leaving stops the upstream generation.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RelayEnd> RelayRawAsync(GatewayRequest request, Deployment deployment, ResponseShape shape, Stream body, byte[] buffer,
+    private async Task<RelayEnd> RelayRawAsync(GatewayRequest request, Deployment deployment, ResponseShape shape, Stream body, byte[] buffer,
         int first, ResponseObserver observer, CancellationToken readToken, long started, long firstByteTicks, RequestState state)
     {
         var clientResponse = request.Http.Response;
@@ -202,8 +198,7 @@ public sealed partial class UpstreamForwarder
     /// event the observer recognises as the usage chunk. Partial events wait at the start of the buffer for their
     /// end; one that outgrows <see cref="HoldLimit"/> cannot be the usage chunk and is passed through as it comes.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RelayEnd> RelayHidingUsageChunkAsync(GatewayRequest request, Deployment deployment, Stream body, byte[] buffer, int first,
+    private async Task<RelayEnd> RelayHidingUsageChunkAsync(GatewayRequest request, Deployment deployment, Stream body, byte[] buffer, int first,
         ResponseObserver observer, long started, long firstByteTicks, RequestState state)
     {
         var clientResponse = request.Http.Response;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
@@ -19,11 +18,6 @@ namespace AspireAoai.Api.Forwarding;
 /// is streamed through as it arrives. Every request that reaches the forwarder is reported to the usage seam
 /// exactly once, whatever its end (answered, refused after the retry budget, client gone, upstream broken).
 /// </summary>
-/// <remarks>
-/// The methods a request passes through return ValueTasks built by <see cref="PoolingAsyncValueTaskMethodBuilder"/>:
-/// each is awaited exactly once, by its caller, so the state machines that outlive a synchronous completion (one per
-/// method and request, the attempt's the largest) are reused rather than allocated.
-/// </remarks>
 public sealed partial class UpstreamForwarder
 {
     private const int RelayBufferSize = 16 * 1024;
@@ -72,8 +66,7 @@ public sealed partial class UpstreamForwarder
     public static string ClientName => UpstreamClientName;
 
     /// <summary>Forwards the request and reports its usage once, when it has ended.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask ForwardAsync(GatewayRequest request)
+    public async Task ForwardAsync(GatewayRequest request)
     {
         var state = new RequestState();
         var upstreamBody = request.Body;
@@ -101,8 +94,7 @@ public sealed partial class UpstreamForwarder
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ForwardCoreAsync(GatewayRequest request, ReadOnlyMemory<byte> upstreamBody, RequestState state)
+    private async Task ForwardCoreAsync(GatewayRequest request, ReadOnlyMemory<byte> upstreamBody, RequestState state)
     {
         var pool = request.Pool;
         var tried = default(TriedSet);
@@ -147,8 +139,7 @@ public sealed partial class UpstreamForwarder
         await WriteExhaustedAsync(request, state).ConfigureAwait(false);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptOutcome> AttemptAsync(HttpMessageInvoker client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
+    private async Task<AttemptOutcome> AttemptAsync(HttpMessageInvoker client, GatewayRequest request, ReadOnlyMemory<byte> upstreamBody,
         Deployment deployment, int attempt, TimeSpan timeout, RequestState state)
     {
         var context = request.Http;

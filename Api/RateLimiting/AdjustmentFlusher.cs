@@ -22,7 +22,7 @@ internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvide
                 try
                 {
                     limiter.EndExpiredLeases();
-                    await limiter.FlushAsync(TimeSpan.Zero).ConfigureAwait(false);
+                    await limiter.FlushAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -40,7 +40,7 @@ internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvide
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // Last chance for queued refunds (and what the leases left) before the replica goes away.
         limiter.EndExpiredLeases(all: true);
-        await limiter.FlushAsync(TimeSpan.Zero).ConfigureAwait(false);
+        await limiter.FlushAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Writing rate-limit reconciliations failed")]

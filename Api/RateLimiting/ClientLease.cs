@@ -91,13 +91,17 @@ internal sealed class LeaseMeter(int periodMs)
         }
     }
 
-    /// <summary>The admissions and their estimated tokens in the last whole period (0 when it was not the previous one).</summary>
-    public (long Requests, long Tokens) Last(long nowMs)
+    /// <summary>
+    /// The admissions and their estimated tokens in the last whole period (0 when it was not the previous one), or in the
+    /// current one so far when it already saw more. A client that turns busy gets a lease within the period, the leases
+    /// growing as each is used up, rather than only from the next period on.
+    /// </summary>
+    public (long Requests, long Tokens) Recent(long nowMs)
     {
         lock (_gate)
         {
             Roll(nowMs);
-            return (_lastRequests, _lastTokens);
+            return _requests > _lastRequests ? (_requests, _tokens) : (_lastRequests, _lastTokens);
         }
     }
 

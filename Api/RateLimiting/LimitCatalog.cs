@@ -79,6 +79,12 @@ public sealed class ClientLimits
     /// <summary>Where <see cref="Lease"/> lives, for the limiter's interlocked swaps.</summary>
     internal ClientLease? LeaseSlot;
 
+    /// <summary>Completed when the admission now asking Redis for this client's next lease is done; null when none is.</summary>
+    internal TaskCompletionSource? RenewalSlot;
+
+    /// <summary>The local bucket in which Redis last refused this client a lease (none is asked for again in it).</summary>
+    internal long LeaseRefusedBucket = -1;
+
     private static int Share(int limit, int replicas) => limit == 0 ? 0 : Math.Max(1, limit / replicas);
 }
 

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>A change to a window after the fact: a reconciliation (refund or extra charge) or a deployment's charge.</summary>
-internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, long Requests, long Day, long Month, bool Create, long QueuedAt);
+internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, long Requests, long Day, long Month, bool Create);
 
 /// <summary>
 /// Adjustments waiting to be written. <see cref="AdjustmentFlusher"/> writes them every
@@ -45,7 +45,4 @@ internal sealed class PendingAdjustments
 
         return false;
     }
-
-    /// <summary>When the oldest adjustment was queued, or null when none waits.</summary>
-    public long? OldestQueuedAt => _queue.TryPeek(out var a) ? a.QueuedAt : null;
 }

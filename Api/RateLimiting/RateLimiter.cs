@@ -124,19 +124,71 @@ public sealed class RateLimiter
     /// </summary>
     public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
-        if (_leaseMinRequests > 0 && client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+        if (_leaseMinRequests > 0 && client.Budget is null)
         {
-            return ValueTask.FromResult(leased);
+            if (client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+            {
+                return ValueTask.FromResult(leased);
+            }
+
+            // The next lease is being asked for: take from it rather than pay a round trip of one's own.
+            if (Volatile.Read(ref client.RenewalSlot) is { } renewal)
+            {
+                return AfterRenewalAsync(renewal.Task, client, deployments, tokens);
+            }
         }
 
         return AcquireFromRedisAsync(client, deployments, tokens);
+    }
+
+    private async ValueTask<LimitResult> AfterRenewalAsync(Task renewal, ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    {
+        await renewal.ConfigureAwait(false);
+        if (client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+        {
+            return leased;
+        }
+
+        return await AcquireFromRedisAsync(client, deployments, tokens).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<LimitResult> AcquireFromRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
         var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = RentArguments(client, deployments, tokens, localMs, out var periodKeys, out var lease);
+        var lease = LeaseToAsk(client, localMs);
+        TaskCompletionSource? renewal = null;
+        if (lease.Requests > 0)
+        {
+            // One admission at a time asks for the client's next lease; the admissions that find no lease meanwhile wait
+            // for it (AcquireAsync). Without this, every request in flight when a lease ran out asked Redis, and each
+            // reserved a lease of its own only to have it refunded by the next.
+            renewal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref client.RenewalSlot, renewal, null) is not null)
+            {
+                renewal = null;
+                lease = default;
+            }
+        }
+
+        try
+        {
+            return await AdmitInRedisAsync(client, deployments, tokens, localMs, lease).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (renewal is not null)
+            {
+                Volatile.Write(ref client.RenewalSlot, null);
+                renewal.TrySetResult();
+            }
+        }
+    }
+
+    private async ValueTask<LimitResult> AdmitInRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long localMs,
+        (long Requests, long Tokens) lease)
+    {
+        var args = RentArguments(client, deployments, tokens, lease, out var periodKeys);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         if (result is null)
         {
@@ -161,16 +213,24 @@ public sealed class RateLimiter
             MonthSpend = Spend(reply[10]),
             PeriodKeys = periodKeys,
         };
+        var leased = (long)reply[11] == 1;
         if (admitted)
         {
             client.Meter.Add(localMs, tokens);
-            if ((long)reply[11] == 1)
+            if (leased)
             {
                 Install(client, limit, lease);
 
                 // The window Redis reported includes the reservation just made, not used yet.
                 limit = limit with { Requests = limit.Requests - lease.Requests, Tokens = limit.Tokens - lease.Tokens };
             }
+        }
+
+        if (lease.Requests > 0 && !leased)
+        {
+            // The window is too full for a lease: every admission asks Redis again, and none asks for a lease until the
+            // next bucket (nor makes the others wait for one).
+            client.LeaseRefusedBucket = localMs / _bucketWidth;
         }
 
         return limit;
@@ -235,7 +295,7 @@ public sealed class RateLimiter
         {
             var g = lease.Grant;
             _pending.Enqueue(new Adjustment(client.Key, g.Bucket, -tokens, -requests, client.TokensPerDay > 0 ? g.Day : 0,
-                client.TokensPerMonth > 0 ? g.Month : 0, Create: false, _time.GetTimestamp()));
+                client.TokensPerMonth > 0 ? g.Month : 0, Create: false));
         }
     }
 
@@ -263,8 +323,8 @@ public sealed class RateLimiter
     /// The keys and values of one admission call, in a buffer reused between calls (give it back with
     /// <see cref="ReturnArguments"/> once the call completed).
     /// </summary>
-    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, long localMs, out PeriodKeys? periodKeys,
-        out (long Requests, long Tokens) lease)
+    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, (long Requests, long Tokens) lease,
+        out PeriodKeys? periodKeys)
     {
         var d = deployments.Length;
         var budget = client.Budget;
@@ -299,7 +359,6 @@ public sealed class RateLimiter
             values[12] = budget.MonthlyPicodollars;
         }
 
-        lease = LeaseToAsk(client, localMs);
         values[13] = lease.Requests;
         values[14] = lease.Tokens;
         values[15] = LeaseFillArgument;
@@ -314,17 +373,18 @@ public sealed class RateLimiter
     }
 
     /// <summary>
-    /// The lease to ask for: what this replica admitted of the client in the last bucket, capped at the configured share
-    /// of each limit; none for a client with a budget (its spend is checked on every admission) or a quiet one.
+    /// The lease to ask for: what this replica admitted of the client in the last bucket, or in this one so far when
+    /// that is more, capped at the configured share of each limit; none for a client with a budget (its spend is checked
+    /// on every admission), a quiet one, or one refused a lease in this bucket.
     /// </summary>
     private (long Requests, long Tokens) LeaseToAsk(ClientLimits client, long localMs)
     {
-        if (_leaseMinRequests == 0 || client.Budget is not null)
+        if (_leaseMinRequests == 0 || client.Budget is not null || client.LeaseRefusedBucket == localMs / _bucketWidth)
         {
             return default;
         }
 
-        var (requests, tokens) = client.Meter.Last(localMs);
+        var (requests, tokens) = client.Meter.Recent(localMs);
         if (requests < _leaseMinRequests)
         {
             return default;
@@ -376,7 +436,7 @@ public sealed class RateLimiter
         if (admitted.InRedis)
         {
             _pending.Enqueue(new Adjustment(client.Key, admitted.Bucket, delta, 0, client.TokensPerDay > 0 ? admitted.Day : 0,
-                client.TokensPerMonth > 0 ? admitted.Month : 0, Create: false, _time.GetTimestamp()));
+                client.TokensPerMonth > 0 ? admitted.Month : 0, Create: false));
         }
     }
 
@@ -386,29 +446,34 @@ public sealed class RateLimiter
         deployment.AddLocal(tokens);
         if (admitted.InRedis)
         {
-            _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Create: true, _time.GetTimestamp()));
+            _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Create: true));
         }
     }
 
     /// <summary>
-    /// Writes the queued adjustments when the oldest has waited <paramref name="minAge"/>, merged: adjustments of one key,
-    /// sub-bucket, day and month become one (a busy deployment gets one charge per bucket, not one per request).
+    /// Writes the adjustments queued when the pass starts, merged: adjustments of one key, sub-bucket, day and month
+    /// become one (a busy deployment gets one charge per bucket, not one per request). Those queued meanwhile wait for
+    /// the next pass: a busy replica makes one call a pass instead of chasing its own queue with a call per round trip.
     /// Returns how many queued adjustments were written; on failure the rest go back to the queue.
     /// </summary>
-    internal async Task<int> FlushAsync(TimeSpan minAge)
+    internal async Task<int> FlushAsync()
     {
         var written = 0;
-        while (_pending.OldestQueuedAt is { } oldest && _time.GetElapsedTime(oldest) >= minAge && _redis.IsAvailable)
+        var due = _pending.Count;
+        while (due > 0 && _redis.IsAvailable)
         {
             var merged = new Dictionary<MergeKey, Merged>();
-            for (var taken = 0; taken < FlushTake && _pending.TryDequeue(out var a); taken++)
+            var taken = 0;
+            while (taken < FlushTake && taken < due && _pending.TryDequeue(out var a))
             {
+                taken++;
                 var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Create);
                 merged[key] = merged.TryGetValue(key, out var m)
-                    ? new Merged(m.Tokens + a.Tokens, m.Requests + a.Requests, Math.Min(m.QueuedAt, a.QueuedAt), m.Count + 1)
-                    : new Merged(a.Tokens, a.Requests, a.QueuedAt, 1);
+                    ? new Merged(m.Tokens + a.Tokens, m.Requests + a.Requests, m.Count + 1)
+                    : new Merged(a.Tokens, a.Requests, 1);
             }
 
+            due -= taken;
             if (merged.Count == 0)
             {
                 break;
@@ -423,7 +488,7 @@ public sealed class RateLimiter
                     for (var i = first; i < batch.Count; i++)
                     {
                         var (k, m) = (batch[i].Key, batch[i].Value);
-                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Create, m.QueuedAt));
+                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Create));
                     }
 
                     return written;
@@ -463,7 +528,7 @@ public sealed class RateLimiter
 
     private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, bool Create);
 
-    private readonly record struct Merged(long Tokens, long Requests, long QueuedAt, int Count);
+    private readonly record struct Merged(long Tokens, long Requests, int Count);
 
     private LimitResult Fallback(ClientLimits client, long tokens)
     {

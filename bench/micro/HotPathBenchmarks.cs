@@ -127,7 +127,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "RateLimiter arguments (rent + return)")]
     public int LimiterArguments()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, 0, out _, out _);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, default, out _);
         _limiter.ReturnArguments(args);
         return args.Keys.Length;
     }
@@ -146,7 +146,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "RedisLimitConnection.EvaluateAsync (local redis)")]
     public async Task<bool> Evaluate()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, 0, out _, out _);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, default, out _);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         _limiter.ReturnArguments(args);
         return result is not null;
@@ -155,7 +155,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "floor: IDatabase.ScriptEvaluateAsync, same args (local redis)")]
     public async Task<bool> RawEvalSha()
     {
-        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, 0, out _, out _);
+        var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1, default, out _);
         var result = await _database!.ScriptEvaluateAsync(_sha!, args.Keys, args.Values).ConfigureAwait(false);
         _limiter.ReturnArguments(args);
         return !result.IsNull;

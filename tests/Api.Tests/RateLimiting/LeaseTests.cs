@@ -106,7 +106,7 @@ public sealed class LeaseTests : IClassFixture<RedisFixture>
             foreach (var kit in Kits)
             {
                 kit.Limiter.EndExpiredLeases(all: true);
-                await kit.Limiter.FlushAsync(TimeSpan.Zero);
+                await kit.Limiter.FlushAsync();
             }
 
             var db = Kits[0].Multiplexer.GetDatabase();
@@ -156,9 +156,74 @@ public sealed class LeaseTests : IClassFixture<RedisFixture>
         // Nothing more is admitted; once the lease's bucket is over, the flusher's pass ends it and refunds the rest.
         await Task.Delay(1_100);
         kit.Limiter.EndExpiredLeases();
-        await kit.Limiter.FlushAsync(TimeSpan.Zero);
+        await kit.Limiter.FlushAsync();
         Assert.Equal(admitted, (long)await db.HashGetAsync(client.Key, "tt"));
         Assert.Equal(requests, (long)await db.HashGetAsync(client.Key, "rt"));
+    }
+
+    [Fact]
+    public async Task ABurstAfterIdle_IsAdmittedFromLeasesWithinItsFirstBucket()
+    {
+        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        var client = kit.Client("burst-" + Guid.NewGuid().ToString("N")[..8], tpm: 2_000_000_000);
+        await AdmitConcurrentlyAsync(kit, kit.Client("warm-" + Guid.NewGuid().ToString("N")[..8], tpm: 2_000_000_000), workers: 8,
+            TimeSpan.FromMilliseconds(300));
+
+        // Start at the beginning of a bucket, so the whole burst falls in the first one this replica sees of the client.
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % kit.Options.BucketMilliseconds > 50)
+        {
+            await Task.Delay(5);
+        }
+
+        var run = await AdmitConcurrentlyAsync(kit, client, workers: 8, TimeSpan.FromMilliseconds(600));
+        Assert.True(run.Requests >= 500, $"only {run.Requests} admissions: not a burst");
+        Assert.True(run.Redis < run.Requests / 4, $"{run.Redis} of {run.Requests} admissions asked Redis");
+    }
+
+    [Fact]
+    public async Task AdmissionsFindingNoLease_WaitForTheOneAskingForTheNext_NotEachARoundTrip()
+    {
+        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        var client = kit.Client("renew-" + Guid.NewGuid().ToString("N")[..8], tpm: 2_000_000_000);
+        await AdmitConcurrentlyAsync(kit, client, workers: 32, TimeSpan.FromSeconds(1.2));
+
+        // Two or three leases end in this run, each with 32 admissions in flight: one round trip renews it.
+        var run = await AdmitConcurrentlyAsync(kit, client, workers: 32, TimeSpan.FromSeconds(2));
+        Assert.True(run.Redis <= 12, $"{run.Redis} of {run.Requests} admissions asked Redis");
+        Assert.Equal(0, run.Refused);
+    }
+
+    private static async Task<(long Requests, long Redis, long Refused)> AdmitConcurrentlyAsync(LimiterKit kit, ClientLimits client, int workers,
+        TimeSpan duration)
+    {
+        long requests = 0, redis = 0, refused = 0;
+        var until = DateTime.UtcNow + duration;
+        var tasks = new List<Task>();
+        for (var w = 0; w < workers; w++)
+        {
+            tasks.Add(Task.Run(async () =>
+            {
+                while (DateTime.UtcNow < until)
+                {
+                    // About a request a millisecond per worker, as in a gateway: a lease path spinning in memory would
+                    // use a lease's tokens up long before its bucket ends.
+                    await Task.Delay(1);
+                    var result = await kit.Limiter.AcquireAsync(client, [], 50);
+                    Interlocked.Increment(ref requests);
+                    if (!result.Admitted)
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                    else if (result.Source == LimitSource.Redis)
+                    {
+                        Interlocked.Increment(ref redis);
+                    }
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        return (requests, redis, refused);
     }
 
     [Fact]

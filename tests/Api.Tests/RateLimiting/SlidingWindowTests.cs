@@ -16,10 +16,21 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
 
     private static readonly DeploymentLimits[] NoDeployments = [];
 
+    /// <summary>
+    /// A limiter without leases: these tests move Redis's clock by hand, while a lease expires by the replica's own
+    /// clock (LeaseTests covers leases, in real time).
+    /// </summary>
+    private Task<LimiterKit> StartKitAsync(Action<RateLimitOptions>? configure = null)
+        => LimiterKit.StartAsync(_redis.Server, o =>
+        {
+            o.Leases = false;
+            configure?.Invoke(o);
+        });
+
     [Fact]
     public async Task Tpm_AdmitsUpToTheLimit_ThenRefusesWithTheTimeTheRequestWouldFit()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 1000);
@@ -48,7 +59,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task Window_NeverHoldsTwiceTheLimitAcrossAMinuteBoundary()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0 + 59_900;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 1000);
@@ -65,7 +76,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task EveryRealSixtySecondInterval_HoldsAtMostTheLimit_UnderAnUnevenStream()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server, o => o.BucketMilliseconds = 500);
+        await using var kit = await StartKitAsync(o => o.BucketMilliseconds = 500);
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 5000);
@@ -100,7 +111,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task Rpm_CountsRequests_AndRefusesTheOneOverTheLimit()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0 + 500;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), rpm: 3);
@@ -118,7 +129,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task ARequestLargerThanTheWholeLimit_IsTooLarge_NotRetryable()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var client = kit.Client(Unique(), tpm: 1000);
         var result = await kit.Limiter.AcquireAsync(client, NoDeployments, 1001);
         Assert.False(result.Admitted);
@@ -129,7 +140,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task Reconcile_RefundsTheUnusedEstimate_IntoTheBucketItWasChargedTo()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 1000);
@@ -140,7 +151,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
         kit.Limiter.Reconcile(client, first, charged: 1000, actual: 120);
         Assert.Equal(1, kit.Limiter.Pending.Count);
         now += 2_000;
-        Assert.Equal(1, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(1, await kit.Limiter.FlushAsync());
         Assert.Equal(0, kit.Limiter.Pending.Count);
         var second = await kit.Limiter.AcquireAsync(client, NoDeployments, 880);
         Assert.True(second.Admitted);
@@ -154,7 +165,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task Flush_MergesTheChargesOfOneBucket_AndKeepsBucketsApart()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 1_000_000);
@@ -168,7 +179,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
         }
 
         kit.Limiter.ChargeDeployment(deployment, late, 7);
-        Assert.Equal(6, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(6, await kit.Limiter.FlushAsync());
 
         var db = kit.Multiplexer.GetDatabase();
         Assert.Equal(500, (long)await db.HashGetAsync(deployment.Key, "t" + (T0 / 1000)));
@@ -183,14 +194,14 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task Reconcile_ChargesAnOverrun_AndFlushWritesItWhenNoAdmissionCarriesIt()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 1000);
         var first = await kit.Limiter.AcquireAsync(client, NoDeployments, 100);
         kit.Limiter.Reconcile(client, first, charged: 100, actual: 250);
 
-        Assert.Equal(1, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(1, await kit.Limiter.FlushAsync());
         var db = kit.Multiplexer.GetDatabase();
         Assert.Equal(250, (long)await db.HashGetAsync(client.Key, "tt"));
         Assert.False((await kit.Limiter.AcquireAsync(client, NoDeployments, 751)).Admitted);
@@ -199,7 +210,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task DayQuota_RefusesUntilMidnightUtc()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var midnight = new DateTimeOffset(2024, 5, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var now = midnight - 3_600_000;
         kit.Limiter.ClockOverride = () => now;
@@ -220,7 +231,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [InlineData(2023, 12, 31, 2024, 1)]
     public async Task MonthQuota_RefusesUntilTheFirstOfNextMonthUtc(int y, int m, int d, int nextY, int nextM)
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = new DateTimeOffset(y, m, d, 22, 30, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), month: 1000);
@@ -233,7 +244,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task DeploymentCapacity_RefusesWhenNoDeploymentHasRoom_AndReportsTheirWindows()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var now = T0;
         kit.Limiter.ClockOverride = () => now;
         var client = kit.Client(Unique(), tpm: 100_000);
@@ -250,7 +261,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
         now += 1_000;
 
         // Once the flusher wrote the deployment charges, there is room nowhere for 200 tokens.
-        Assert.Equal(2, await kit.Limiter.FlushAsync(TimeSpan.Zero));
+        Assert.Equal(2, await kit.Limiter.FlushAsync());
         var refused = await kit.Limiter.AcquireAsync(client, pool, 200);
         Assert.Equal(SlidingWindowScript.ReasonCapacity, refused.Reason);
         Assert.Equal(T0 + 61_000 - now, refused.RetryAfterMs);
@@ -266,7 +277,7 @@ public sealed class SlidingWindowTests : IClassFixture<RedisFixture>
     [Fact]
     public async Task ScriptCacheFlushed_ReloadsOnNoScript_AndAdmits()
     {
-        await using var kit = await LimiterKit.StartAsync(_redis.Server);
+        await using var kit = await StartKitAsync();
         var client = kit.Client(Unique(), tpm: 1000);
         Assert.Equal(LimitSource.Redis, (await kit.Limiter.AcquireAsync(client, NoDeployments, 1)).Source);
         var server = kit.Multiplexer.GetServer(kit.Multiplexer.GetEndPoints()[0]);

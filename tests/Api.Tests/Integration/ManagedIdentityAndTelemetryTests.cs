@@ -137,6 +137,40 @@ public sealed class ManagedIdentityAndTelemetryTests
         Assert.DoesNotContain(spans, s => s.Source.Name == "System.Net.Http" && s.ParentSpanId == attempt.SpanId);
     }
 
+    [Fact]
+    public async Task ServerSpan_CarriesTheHttpConventionTags()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var sim = await SimulatorHost.StartAsync("eastus");
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("eastus-gpt-4o", sim.BaseAddress)]);
+        using var response = await gateway.Http.PostAsync("openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", GatewayHost.ChatBody());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The server span ends after the client has its answer.
+        Activity? span = null;
+        for (var i = 0; i < 100 && span is null; i++)
+        {
+            span = spans.FirstOrDefault(s => s.GetTagItem("http.route") is "/openai/deployments/{deployment}/chat/completions");
+            await Task.Delay(50);
+        }
+
+        Assert.NotNull(span);
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal("POST /openai/deployments/{deployment}/chat/completions", span.DisplayName);
+        Assert.Equal("POST", span.GetTagItem("http.request.method"));
+        Assert.Equal("/openai/deployments/gpt-4o/chat/completions", span.GetTagItem("url.path"));
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        Assert.Equal("http", span.GetTagItem("url.scheme"));
+    }
+
     private static Dictionary<string, object?> ToDictionary(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var result = new Dictionary<string, object?>();

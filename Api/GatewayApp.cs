@@ -44,6 +44,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         app.UseSlashNormalization();
+        app.UseOpenAiRouteShortcut();
         app.UseRouting();
         app.MapDefaultEndpoints();
         app.MapAdminApi();

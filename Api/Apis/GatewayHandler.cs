@@ -89,8 +89,8 @@ public sealed partial class GatewayHandler
                     }
                 }
 
-                requested = context.Request.RouteValues["deployment"] as string ?? "";
-                if (!_catalog.TryGetPool(requested, out pool))
+                // From the path, not the route values: OpenAiRoutes' shortcut runs this endpoint without routing.
+                if (!_catalog.TryGetPool(OpenAiRoutes.Deployment(context.Request.Path.Value), out pool, out requested))
                 {
                     await RejectAsync(context, StatusCodes.Status404NotFound,
                         "The API deployment for this resource does not exist. Check the deployment name against the gateway's models.",

@@ -12,19 +12,14 @@ public static class OpenAiApi
     {
         var handler = app.ServiceProvider.GetRequiredService<GatewayHandler>();
 
-        // RequestDelegates, not Delegate handlers: no parameter binding machinery on the hot path.
-        RequestDelegate azureChat = context => handler.HandleAsync(context, OperationKind.ChatCompletions, ApiStyle.AzureDeployment);
-        RequestDelegate azureEmbeddings = context => handler.HandleAsync(context, OperationKind.Embeddings, ApiStyle.AzureDeployment);
-        RequestDelegate v1Chat = context => handler.HandleAsync(context, OperationKind.ChatCompletions, ApiStyle.OpenAiV1);
-        RequestDelegate v1Embeddings = context => handler.HandleAsync(context, OperationKind.Embeddings, ApiStyle.OpenAiV1);
-        RequestDelegate models = context => WriteModelsAsync(context);
+        // RequestDelegates, not Delegate handlers: no parameter binding machinery on the hot path. OpenAiRoutes runs
+        // these endpoints without routing's matcher; routing still maps them for every other form of the path.
+        foreach (var (pattern, operation, style) in OpenAiRoutes.All)
+        {
+            app.MapPost(pattern, context => handler.HandleAsync(context, operation, style));
+        }
 
-        app.MapPost("/openai/deployments/{deployment}/chat/completions", azureChat);
-        app.MapPost("/openai/deployments/{deployment}/embeddings", azureEmbeddings);
-        app.MapPost("/openai/v1/chat/completions", v1Chat);
-        app.MapPost("/v1/chat/completions", v1Chat);
-        app.MapPost("/openai/v1/embeddings", v1Embeddings);
-        app.MapPost("/v1/embeddings", v1Embeddings);
+        RequestDelegate models = context => WriteModelsAsync(context);
         app.MapGet("/openai/v1/models", models);
         app.MapGet("/v1/models", models);
 

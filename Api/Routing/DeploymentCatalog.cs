@@ -38,8 +38,11 @@ public sealed class DeploymentCatalog
         }
 
         _pools = pools.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _byName = _pools.GetAlternateLookup<ReadOnlySpan<char>>();
         Models = models;
     }
+
+    private readonly FrozenDictionary<string, DeploymentPool>.AlternateLookup<ReadOnlySpan<char>> _byName;
 
     /// <summary>Every configured deployment, in configuration order.</summary>
     public IReadOnlyList<Deployment> Deployments { get; }
@@ -49,4 +52,29 @@ public sealed class DeploymentCatalog
 
     /// <summary>Finds the pool for a logical model or an Azure deployment name.</summary>
     public bool TryGetPool(string name, out DeploymentPool pool) => _pools.TryGetValue(name, out pool!);
+
+    /// <summary>
+    /// Finds the pool for a name read from a path; <paramref name="spelled"/> is that name as a string, the configured
+    /// one when spelled exactly so (no allocation), else a copy of <paramref name="name"/>.
+    /// </summary>
+    public bool TryGetPool(ReadOnlySpan<char> name, out DeploymentPool pool, out string spelled)
+    {
+        if (!_byName.TryGetValue(name, out pool!))
+        {
+            spelled = name.ToString();
+            return false;
+        }
+
+        string? exact = name.SequenceEqual(pool.Model) ? pool.Model : null;
+        foreach (var d in pool.Deployments)
+        {
+            if (exact is null && name.SequenceEqual(d.AzureDeployment))
+            {
+                exact = d.AzureDeployment;
+            }
+        }
+
+        spelled = exact ?? name.ToString();
+        return true;
+    }
 }

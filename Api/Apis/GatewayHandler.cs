@@ -242,11 +242,27 @@ public sealed partial class GatewayHandler
             if (name.Equals("api-version", StringComparison.OrdinalIgnoreCase))
             {
                 count++;
-                first ??= pair.DecodeValue().ToString();
+                first ??= Intern(pair.DecodeValue().Span);
             }
         }
 
         return (count, first);
+    }
+
+    // Clients send one api-version, or a few: the last one seen is kept and reused rather than copied per request.
+    private static string? s_lastApiVersion;
+
+    private static string Intern(ReadOnlySpan<char> value)
+    {
+        var last = Volatile.Read(ref s_lastApiVersion);
+        if (last is not null && value.SequenceEqual(last))
+        {
+            return last;
+        }
+
+        var copy = value.ToString();
+        Volatile.Write(ref s_lastApiVersion, copy);
+        return copy;
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "...";

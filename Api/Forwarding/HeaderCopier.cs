@@ -27,9 +27,19 @@ internal static class HeaderCopier
             }
         }
 
-        foreach (var header in source.Content.Headers.NonValidated)
+        var content = source.Content.Headers;
+        foreach (var header in content.NonValidated)
         {
-            headers[header.Key] = ToStringValues(header.Value);
+            // Content-Length as a number: its text would be formatted from the parsed value only to be parsed again.
+            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                headers[header.Key] = ToStringValues(header.Value);
+            }
+        }
+
+        if (content.ContentLength is { } length)
+        {
+            target.ContentLength = length;
         }
     }
 

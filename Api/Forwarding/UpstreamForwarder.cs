@@ -193,7 +193,8 @@ public sealed partial class UpstreamForwarder
             }
 
             // Hold the response back until its first body byte: a stream that stalls here can still fail over.
-            body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            // The connection's stream, there already once the headers are: taken without a Task.
+            body = response.Content.ReadAsStream(token);
             if (shape.IsJson && response.Content.Headers.ContentLength is { } declared && declared <= _costHeaderMaxBodyBytes)
             {
                 // Small enough to hold: read it whole before the headers so its cost can be one of them.

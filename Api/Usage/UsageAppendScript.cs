@@ -59,11 +59,13 @@ internal static class UsageAppendScript
     internal static List<Call> Calls(IReadOnlyList<PendingUsage> batch, UsageOptions options)
     {
         const int PerEvent = 1 + (2 * UsageEvent.StreamFieldCount);
-        var packed = new ArrayBufferWriter<byte>(batch.Count * 192);
-        using var json = new Utf8JsonWriter(packed);
+        using var json = new Utf8JsonWriter(Stream.Null);
         var ends = new int[Math.Min(EventsPerCall, batch.Count)];
         var calls = new List<Call>((batch.Count + EventsPerCall - 1) / EventsPerCall);
         var spend = new Dictionary<string, (long Picodollars, int Ttl)>(StringComparer.Ordinal);
+        // A call's events are nearly always one client's, on one day: their counter names are made once, not per event.
+        string? client = null, dayKey = null, monthKey = null;
+        var date = default(DateTime);
         for (var first = 0; first < batch.Count; first += EventsPerCall)
         {
             var count = Math.Min(EventsPerCall, batch.Count - first);
@@ -75,8 +77,14 @@ internal static class UsageAppendScript
                 if (picodollars > 0)
                 {
                     var day = usage.Timestamp.UtcDateTime;
-                    Add(spend, SpendKeys.Day(usage.ClientId, day), picodollars, DayTtlSeconds);
-                    Add(spend, SpendKeys.Month(usage.ClientId, day), picodollars, MonthTtlSeconds);
+                    if (!string.Equals(usage.ClientId, client, StringComparison.Ordinal) || day.Date != date)
+                    {
+                        (client, date) = (usage.ClientId, day.Date);
+                        (dayKey, monthKey) = (SpendKeys.Day(client, day), SpendKeys.Month(client, day));
+                    }
+
+                    Add(spend, dayKey!, picodollars, DayTtlSeconds);
+                    Add(spend, monthKey!, picodollars, MonthTtlSeconds);
                 }
             }
 
@@ -96,8 +104,8 @@ internal static class UsageAppendScript
                 k++;
             }
 
-            // Every event of the call is packed into one buffer; each entry's value is a slice of it.
-            packed.ResetWrittenCount();
+            // Every event of the call is packed into one buffer of its own; each entry's value is a slice of it.
+            var packed = new ArrayBufferWriter<byte>(count * 192);
             for (var i = 0; i < count; i++)
             {
                 json.Reset(packed);
@@ -106,7 +114,7 @@ internal static class UsageAppendScript
                 ends[i] = packed.WrittenCount;
             }
 
-            var buffer = packed.WrittenSpan.ToArray().AsMemory();
+            var buffer = packed.WrittenMemory;
             var at = 3 + (2 * spend.Count);
             for (var i = 0; i < count; i++, at += PerEvent)
             {

@@ -66,6 +66,31 @@ public sealed class UsageAppendScriptTests : IClassFixture<RedisFixture>, IAsync
         }
     }
 
+    [Fact]
+    public async Task ACallAcrossMidnight_ChargesEachDayItsOwnEvents()
+    {
+        var db = _mux.GetDatabase();
+        var client = "m" + Guid.NewGuid().ToString("N")[..8];
+        var evening = new DateTimeOffset(2026, 4, 30, 23, 59, 59, TimeSpan.Zero);
+        var batch = new List<PendingUsage>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Alternating sides of midnight, which is also a month's end.
+            var at = i % 2 == 0 ? evening : evening.AddSeconds(2);
+            batch.Add(new PendingUsage(Event(client, i) with { Timestamp = at }, 0.000001m * (i + 1)));
+        }
+
+        var call = Assert.Single(UsageAppendScript.Calls(batch, new UsageOptions()));
+        var sha = await _mux.GetServer(_mux.GetEndPoints()[0]).ScriptLoadAsync(UsageAppendScript.Source);
+        await db.ScriptEvaluateAsync(sha, call.Keys, call.Args);
+
+        long Sum(int parity) => batch.Where((_, i) => i % 2 == parity).Sum(p => SpendKeys.ToPicodollars(p.Cost!.Value));
+        Assert.Equal(Sum(0), (long)await db.StringGetAsync(SpendKeys.Day(client, evening.UtcDateTime)));
+        Assert.Equal(Sum(1), (long)await db.StringGetAsync(SpendKeys.Day(client, evening.AddSeconds(2).UtcDateTime)));
+        Assert.Equal(Sum(0), (long)await db.StringGetAsync(SpendKeys.Month(client, evening.UtcDateTime)));
+        Assert.Equal(Sum(1), (long)await db.StringGetAsync(SpendKeys.Month(client, evening.AddSeconds(2).UtcDateTime)));
+    }
+
     private static UsageEvent Event(string client, int i) => new(
         "r" + i, Noon.AddMilliseconds(i), client, "gpt-4o-mini", "gpt-4o-mini", "eastus-mini", "eastus",
         InputTokens: 10 + i, CachedInputTokens: 0, OutputTokens: i, CacheHit: false, SavedInputTokens: 0, SavedOutputTokens: 0,

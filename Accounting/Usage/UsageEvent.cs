@@ -53,12 +53,12 @@ public sealed record UsageEvent(
     /// <summary>The name to look the price up with: the priced model when given, else the requested model.</summary>
     public string PriceLookupName => PricedModel.Length > 0 ? PricedModel : Model;
 
-    /// <summary>Fields of an entry in the current schema version: <c>v</c> and the packed event <c>e</c>.</summary>
+    /// <summary>Fields of an entry in the current schema version: <c>v</c> and the packed events <c>e</c>.</summary>
     public const int StreamFieldCount = 2;
 
     /// <summary>
-    /// The fields of the event in the order of the packed form (schema version 2): the <c>e</c> field holds a JSON
-    /// array of these values, names as strings, numbers and flags (0 / 1) as integers.
+    /// The fields of the event in the order of the packed form: the <c>e</c> field holds JSON arrays of these values
+    /// (one per event), names as strings, numbers and flags (0 / 1) as integers.
     /// </summary>
     public static IReadOnlyList<string> PackedOrder => Packed;
 
@@ -76,13 +76,16 @@ public sealed record UsageEvent(
     private static bool IsNameField(string field) => field is UsageFields.RequestId or UsageFields.Client or UsageFields.Model
         or UsageFields.PricedModel or UsageFields.Deployment or UsageFields.Region;
 
-    /// <summary>The entry's fields for <c>XADD</c>, in the current schema version.</summary>
-    public NameValueEntry[] ToStreamFields()
+    /// <summary>The fields for <c>XADD</c> of an entry holding this one event, in the current schema version.</summary>
+    public NameValueEntry[] ToStreamFields() => ToStreamFields([this]);
+
+    /// <summary>The fields for <c>XADD</c> of one entry holding <paramref name="events"/>, in the current schema version.</summary>
+    public static NameValueEntry[] ToStreamFields(ReadOnlySpan<UsageEvent> events)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(192 * Math.Max(1, events.Length));
         using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            WritePacked(writer);
+            WriteEntry(writer, events);
         }
 
         Span<RedisValue> values = new RedisValue[2 * StreamFieldCount];
@@ -92,20 +95,32 @@ public sealed record UsageEvent(
 
     /// <summary>
     /// An entry's fields as <c>XADD</c> arguments (name, value, ...) into <paramref name="destination"/>, which holds
-    /// <c>2 * </c><see cref="StreamFieldCount"/> values; <paramref name="packed"/> is what <see cref="WritePacked"/> wrote.
+    /// <c>2 * </c><see cref="StreamFieldCount"/> values; <paramref name="events"/> is what <see cref="WriteEntry"/> wrote.
     /// </summary>
-    public static void CopyStreamValues(Span<RedisValue> destination, ReadOnlyMemory<byte> packed)
+    public static void CopyStreamValues(Span<RedisValue> destination, ReadOnlyMemory<byte> events)
     {
         destination[0] = UsageFields.Version;
         destination[1] = UsageStream.SchemaVersion;
         destination[2] = UsageFields.Event;
-        destination[3] = packed;
+        destination[3] = events;
     }
 
     /// <summary>
-    /// Writes the packed form (the value of field <c>e</c>): one JSON array in <see cref="PackedOrder"/>. One value per
-    /// entry instead of one field per value is what keeps an append cheap for Redis (docs/costs.md).
+    /// Writes the value of field <c>e</c>: a JSON array of the events' packed forms. Several events in one entry, one
+    /// value for all of them, is what keeps an append cheap for Redis (docs/costs.md).
     /// </summary>
+    public static void WriteEntry(System.Text.Json.Utf8JsonWriter writer, ReadOnlySpan<UsageEvent> events)
+    {
+        writer.WriteStartArray();
+        foreach (var usage in events)
+        {
+            usage.WritePacked(writer);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Writes the packed form of this event: one JSON array in <see cref="PackedOrder"/>.</summary>
     public void WritePacked(System.Text.Json.Utf8JsonWriter writer)
     {
         writer.WriteStartArray();
@@ -130,12 +145,36 @@ public sealed record UsageEvent(
     }
 
     /// <summary>
-    /// Reads a stream entry. Returns false with a short reason (safe to log: it never contains values)
-    /// when the entry is malformed; such entries are dead-lettered, never retried.
+    /// Reads an entry that holds one event (any schema version). Returns false with a short reason (safe to log: it
+    /// never contains values) when the entry is malformed or holds several events.
     /// </summary>
     public static bool TryParse(StreamEntry entry, [NotNullWhen(true)] out UsageEvent? usage, [NotNullWhen(false)] out string? error)
     {
+        var events = new List<UsageEvent>(1);
         usage = null;
+        if (!TryParse(entry, events, out error))
+        {
+            return false;
+        }
+
+        if (events.Count != 1)
+        {
+            error = $"entry holds {events.Count} events, not one";
+            return false;
+        }
+
+        usage = events[0];
+        return true;
+    }
+
+    /// <summary>
+    /// Reads a stream entry of any schema version and adds its events to <paramref name="events"/>: one for versions 1
+    /// and 2, up to <see cref="UsageStream.MaxEventsPerEntry"/> for version 3. Returns false with a short reason (safe to
+    /// log: it never contains values), adding nothing, when the entry or any of its events is malformed; such entries are
+    /// dead-lettered whole, never retried.
+    /// </summary>
+    public static bool TryParse(StreamEntry entry, List<UsageEvent> events, [NotNullWhen(false)] out string? error)
+    {
         if (entry.IsNull || entry.Values is null || entry.Values.Length == 0)
         {
             error = "entry has no fields";
@@ -160,23 +199,39 @@ public sealed record UsageEvent(
             }
         }
 
-        if (fields.TryGetValue(UsageFields.Event, out _) || fields.GetValueOrDefault(UsageFields.Version) == "2")
+        var version = fields.GetValueOrDefault(UsageFields.Version);
+        if (fields.ContainsKey(UsageFields.Event) || version is "2" or "3")
         {
-            if (!TryUnpack(entry, fields, out error)) return false;
+            var first = events.Count;
+            if (TryUnpack(entry, fields, events, out error))
+            {
+                return true;
+            }
+
+            events.RemoveRange(first, events.Count - first);
+            return false;
         }
 
-        return TryParse(fields, out usage, out error);
+        if (!TryParse(fields, out var usage, out error))
+        {
+            return false;
+        }
+
+        events.Add(usage);
+        return true;
     }
 
     /// <summary>
-    /// Schema version 2: exactly the fields <c>v</c> = 2 and <c>e</c>, the JSON array of <see cref="PackedOrder"/>.
-    /// Its values replace <c>e</c> in <paramref name="fields"/>, so both versions are checked by the same rules.
+    /// Schema versions 2 and 3: exactly the fields <c>v</c> and <c>e</c>; <c>e</c> is one packed event (version 2) or a
+    /// JSON array of them (version 3). Each event's values are checked by the same rules as version 1's fields.
     /// </summary>
-    private static bool TryUnpack(StreamEntry entry, Dictionary<string, string> fields, [NotNullWhen(false)] out string? error)
+    private static bool TryUnpack(StreamEntry entry, Dictionary<string, string> fields, List<UsageEvent> events,
+        [NotNullWhen(false)] out string? error)
     {
-        if (fields.GetValueOrDefault(UsageFields.Version) != "2")
+        var version = fields.GetValueOrDefault(UsageFields.Version);
+        if (version is not ("2" or "3"))
         {
-            error = $"field '{UsageFields.Event}' belongs to schema version 2";
+            error = $"field '{UsageFields.Event}' belongs to schema versions 2 and 3";
             return false;
         }
 
@@ -184,7 +239,7 @@ public sealed record UsageEvent(
         {
             if (name is not (UsageFields.Version or UsageFields.Event))
             {
-                error = $"field '{Truncate(name)}' is not part of schema version 2";
+                error = $"field '{Truncate(name)}' is not part of schema version {version}";
                 return false;
             }
         }
@@ -201,7 +256,6 @@ public sealed record UsageEvent(
             return false;
         }
 
-        fields.Remove(UsageFields.Event);
         try
         {
             var reader = new System.Text.Json.Utf8JsonReader(packed);
@@ -211,27 +265,52 @@ public sealed record UsageEvent(
                 return false;
             }
 
-            for (var i = 0; i < Packed.Length; i++)
+            if (version == "2")
             {
-                if (!reader.Read() || reader.TokenType == System.Text.Json.JsonTokenType.EndArray)
+                if (!TryUnpackEvent(ref reader, version, events, out error)) return false;
+            }
+            else
+            {
+                var index = 0;
+                while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
                 {
-                    error = $"field '{UsageFields.Event}' has {i} values, not {Packed.Length}";
+                    if (index == UsageStream.MaxEventsPerEntry)
+                    {
+                        error = $"field '{UsageFields.Event}' holds more than {UsageStream.MaxEventsPerEntry} events";
+                        return false;
+                    }
+
+                    if (reader.TokenType != System.Text.Json.JsonTokenType.StartArray)
+                    {
+                        error = $"field '{UsageFields.Event}' holds a value that is not an event";
+                        return false;
+                    }
+
+                    if (!TryUnpackEvent(ref reader, version, events, out error))
+                    {
+                        error = $"event {index}: {error}";
+                        return false;
+                    }
+
+                    index++;
+                }
+
+                if (reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+                {
+                    error = $"field '{UsageFields.Event}' is not valid JSON";
                     return false;
                 }
 
-                var expected = PackedIsName[i] ? System.Text.Json.JsonTokenType.String : System.Text.Json.JsonTokenType.Number;
-                if (reader.TokenType != expected)
+                if (index == 0)
                 {
-                    error = $"field '{Packed[i]}' is not a JSON {(PackedIsName[i] ? "string" : "number")}";
+                    error = $"field '{UsageFields.Event}' holds no events";
                     return false;
                 }
-
-                fields[Packed[i]] = PackedIsName[i] ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
             }
 
-            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.EndArray || reader.Read())
+            if (reader.Read())
             {
-                error = $"field '{UsageFields.Event}' has more than {Packed.Length} values";
+                error = $"field '{UsageFields.Event}' has more than one JSON value";
                 return false;
             }
         }
@@ -242,6 +321,44 @@ public sealed record UsageEvent(
         }
 
         error = null;
+        return true;
+    }
+
+    /// <summary>One packed event, the reader on its opening bracket; on success the reader is on its closing one.</summary>
+    private static bool TryUnpackEvent(ref System.Text.Json.Utf8JsonReader reader, string version, List<UsageEvent> events,
+        [NotNullWhen(false)] out string? error)
+    {
+        var fields = new Dictionary<string, string>(Packed.Length + 1, StringComparer.Ordinal) { [UsageFields.Version] = version };
+        for (var i = 0; i < Packed.Length; i++)
+        {
+            if (!reader.Read() || reader.TokenType == System.Text.Json.JsonTokenType.EndArray)
+            {
+                error = $"field '{UsageFields.Event}' has {i} values, not {Packed.Length}";
+                return false;
+            }
+
+            var expected = PackedIsName[i] ? System.Text.Json.JsonTokenType.String : System.Text.Json.JsonTokenType.Number;
+            if (reader.TokenType != expected)
+            {
+                error = $"field '{Packed[i]}' is not a JSON {(PackedIsName[i] ? "string" : "number")}";
+                return false;
+            }
+
+            fields[Packed[i]] = PackedIsName[i] ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+        }
+
+        if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+        {
+            error = $"field '{UsageFields.Event}' has more than {Packed.Length} values";
+            return false;
+        }
+
+        if (!TryParse(fields, out var usage, out error))
+        {
+            return false;
+        }
+
+        events.Add(usage);
         return true;
     }
 

@@ -15,16 +15,21 @@ public static class UsageStream
     public const string ConsumerGroup = "cost-aggregator";
 
     /// <summary>
-    /// Default approximate bound for <c>XADD ... MAXLEN ~</c>. It must be far larger than what can be
-    /// pending in the consumer group: an entry trimmed before it is acknowledged is lost to accounting.
+    /// Default approximate bound for <c>XADD ... MAXLEN ~</c>, in entries (each holds up to 64 events since schema
+    /// version 3). It must be far larger than what can be pending in the consumer group: an entry trimmed before it
+    /// is acknowledged is lost to accounting.
     /// </summary>
     public const int DefaultMaxLength = 1_000_000;
 
     /// <summary>
-    /// The schema version this library writes and the newest it reads. Version 1 had one stream field per value;
-    /// version 2 packs the values into one field (<see cref="UsageFields.Event"/>). Both are read.
+    /// The schema version this library writes and the newest it reads. Version 1 had one stream field per value and
+    /// version 2 packed one event's values into one field (<see cref="UsageFields.Event"/>); version 3 packs several
+    /// events into that field, one entry per append call of the Api. All three are read.
     /// </summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
+
+    /// <summary>The most events one entry may hold (the Api writes at most 64); an entry with more is malformed.</summary>
+    public const int MaxEventsPerEntry = 1024;
 }
 
 /// <summary>
@@ -35,7 +40,10 @@ public static class UsageFields
 {
     public const string Version = "v";
 
-    /// <summary>Schema version 2: the event's values as one JSON array (<see cref="UsageEvent.PackedOrder"/>).</summary>
+    /// <summary>
+    /// Schema version 2: the event's values as one JSON array (<see cref="UsageEvent.PackedOrder"/>); version 3: a JSON
+    /// array of such arrays, one per event.
+    /// </summary>
     public const string Event = "e";
     public const string RequestId = "rid";
     public const string Timestamp = "ts";

@@ -12,13 +12,15 @@ namespace AspireAoai.Api.Usage;
 /// retried after a lost reply must neither append an event twice (the Worker would count it twice) nor charge a
 /// budget twice. Each call carries a marker key of its own (set with NX); the writer builds a batch's calls once and
 /// retries exactly those, so a call Redis already applied is skipped whole. Costs are summed per spend counter in
-/// the call, so a chunk of 64 events from one client costs two INCRBYs, not 128. Loaded once; called by SHA.
+/// the call, so a chunk of 64 events from one client costs two INCRBYs, not 128, and the chunk is one stream entry
+/// (schema version 3), one XADD, not 64. Loaded once; called by SHA.
 /// </summary>
 internal static class UsageAppendScript
 {
     // KEYS: 1 call marker, 2 stream, 3.. spend counters.
-    // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then per
-    // event: its value count n and n values (field, value, field, value, ...).
+    // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then the
+    // number of events and the entry's field-value pairs (UsageEvent.CopyStreamValues): every event of the call goes
+    // into one entry (schema version 3), one XADD instead of one per event.
     internal const string Source = """
         if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
           return 0
@@ -30,14 +32,8 @@ internal static class UsageAppendScript
           redis.call('EXPIRE', KEYS[2 + k], ARGV[a + 1])
           a = a + 2
         end
-        local n = 0
-        while a <= #ARGV do
-          local c = tonumber(ARGV[a])
-          redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, a + 1, a + c))
-          a = a + c + 1
-          n = n + 1
-        end
-        return n
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, a + 1))
+        return tonumber(ARGV[a])
         """;
 
     internal static readonly byte[] Hash = System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(Source));
@@ -58,9 +54,8 @@ internal static class UsageAppendScript
     /// </summary>
     internal static List<Call> Calls(IReadOnlyList<PendingUsage> batch, UsageOptions options)
     {
-        const int PerEvent = 1 + (2 * UsageEvent.StreamFieldCount);
         using var json = new Utf8JsonWriter(Stream.Null);
-        var ends = new int[Math.Min(EventsPerCall, batch.Count)];
+        var events = new UsageEvent[Math.Min(EventsPerCall, batch.Count)];
         var calls = new List<Call>((batch.Count + EventsPerCall - 1) / EventsPerCall);
         var spend = new Dictionary<string, (long Picodollars, int Ttl)>(StringComparer.Ordinal);
         // A call's events are nearly always one client's, on one day: their counter names are made once, not per event.
@@ -89,7 +84,7 @@ internal static class UsageAppendScript
             }
 
             var keys = new RedisKey[2 + spend.Count];
-            var args = new RedisValue[3 + (2 * spend.Count) + (count * PerEvent)];
+            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * UsageEvent.StreamFieldCount)];
             keys[0] = MarkerPrefix + Guid.NewGuid().ToString("N");
             keys[1] = UsageStream.Key;
             args[0] = options.DeduplicationSeconds;
@@ -104,25 +99,18 @@ internal static class UsageAppendScript
                 k++;
             }
 
-            // Every event of the call is packed into one buffer of its own; each entry's value is a slice of it.
-            var packed = new ArrayBufferWriter<byte>(count * 192);
             for (var i = 0; i < count; i++)
             {
-                json.Reset(packed);
-                batch[first + i].Event.WritePacked(json);
-                json.Flush();
-                ends[i] = packed.WrittenCount;
+                events[i] = batch[first + i].Event;
             }
 
-            var buffer = packed.WrittenMemory;
+            var packed = new ArrayBufferWriter<byte>(count * 192);
+            json.Reset(packed);
+            UsageEvent.WriteEntry(json, events.AsSpan(0, count));
+            json.Flush();
             var at = 3 + (2 * spend.Count);
-            for (var i = 0; i < count; i++, at += PerEvent)
-            {
-                var start = i == 0 ? 0 : ends[i - 1];
-                args[at] = 2 * UsageEvent.StreamFieldCount;
-                UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), buffer[start..ends[i]]);
-            }
-
+            args[at] = count;
+            UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), packed.WrittenMemory);
             calls.Add(new Call(keys, args, count));
         }
 

@@ -45,7 +45,7 @@ public sealed class UsageOptions
     [Range(0, 64 * 1024 * 1024)]
     public int CostHeaderMaxBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Approximate bound of the stream (<c>XADD MAXLEN ~</c>).</summary>
+    /// <summary>Approximate bound of the stream, in entries (<c>XADD MAXLEN ~</c>); an entry holds up to 64 events.</summary>
     [Range(10_000, 100_000_000)]
     public int StreamMaxLength { get; set; } = AspireAoai.Accounting.Usage.UsageStream.DefaultMaxLength;
 }

@@ -8,9 +8,9 @@ namespace AspireAoai.Worker.Aggregation;
 
 /// <summary>
 /// Totals in the <c>costs</c> container, and the bookkeeping that makes applying an event idempotent:
-/// <see cref="Applied"/> lists the stream ids of events already in the totals, and every id below
-/// <see cref="Horizon"/> is known to be acknowledged (so fully applied everywhere, never delivered again).
-/// An event is in the totals when its id is in <see cref="Applied"/> or below <see cref="Horizon"/>.
+/// <see cref="Applied"/> lists the stream ids of entries whose events (for this document) are already in the totals,
+/// and every id below <see cref="Horizon"/> is known to be acknowledged (so fully applied everywhere, never delivered
+/// again). An event is in the totals when its entry's id is in <see cref="Applied"/> or below <see cref="Horizon"/>.
 /// Both change in the same etag-conditional write as the totals, so that statement is always true.
 /// </summary>
 public sealed class AggregateDocument : AggregateTotals
@@ -66,16 +66,22 @@ public sealed class AggregateDocument : AggregateTotals
     {
         var currentHorizon = StreamId.TryParse(Horizon, out var h) ? h : StreamId.Zero;
         var applied = new HashSet<string>(Applied, StringComparer.Ordinal);
+        var adding = new HashSet<string>(StringComparer.Ordinal);
         var added = new List<AppliedEvent>(events.Count);
         var cost = ParseDecimal(Cost);
         var saved = ParseDecimal(SavedCost);
 
         foreach (var e in events)
         {
-            if (e.Id < currentHorizon || !applied.Add(e.Id.ToString()))
+            // An entry id marks all of the entry's events for this document: they always come in one call (one write),
+            // so a second event with an id added in this call is new, while an id the document already held is not.
+            var id = e.Id.ToString();
+            if (e.Id < currentHorizon || applied.Contains(id))
             {
                 continue; // already in the totals: a redelivery after a crash or a takeover
             }
+
+            adding.Add(id);
 
             var u = e.Usage;
             Requests++;
@@ -120,6 +126,7 @@ public sealed class AggregateDocument : AggregateTotals
         }
 
         // Ids below the horizon are acknowledged: they can never be delivered again, so forget them.
+        applied.UnionWith(adding);
         Applied = applied.Where(id => !StreamId.TryParse(id, out var sid) || sid >= currentHorizon).ToList();
         if (added.Count > 0) UpdatedAt = now;
         return added;

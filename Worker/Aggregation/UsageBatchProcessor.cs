@@ -33,6 +33,7 @@ public sealed partial class UsageBatchProcessor(
         var started = time.GetTimestamp();
         var ids = new RedisValue[entries.Length];
         var byKey = new Dictionary<AggregateKey, List<AppliedEvent>>();
+        var events = new List<UsageEvent>();
         var dead = 0;
         for (var i = 0; i < entries.Length; i++)
         {
@@ -43,7 +44,8 @@ public sealed partial class UsageBatchProcessor(
                 continue; // not a real entry id; acknowledge and move on
             }
 
-            if (!UsageEvent.TryParse(entry, out var usage, out var error))
+            events.Clear();
+            if (!UsageEvent.TryParse(entry, events, out var error))
             {
                 await stream.DeadLetterAsync(entry, error).ConfigureAwait(false);
                 LogDeadLettered(logger, entry.Id.ToString(), error);
@@ -51,11 +53,16 @@ public sealed partial class UsageBatchProcessor(
                 continue;
             }
 
-            var applied = new AppliedEvent(id, usage, CostCalculator.Calculate(usage, prices));
-            foreach (var key in AggregateKey.For(usage))
+            // An entry's events (several since schema version 3) share its id, and all of them for one document are
+            // applied in that document's one write below: the id in the document stands for every one of them.
+            foreach (var usage in events)
             {
-                if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = [];
-                list.Add(applied);
+                var applied = new AppliedEvent(id, usage, CostCalculator.Calculate(usage, prices));
+                foreach (var key in AggregateKey.For(usage))
+                {
+                    if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = [];
+                    list.Add(applied);
+                }
             }
         }
 

@@ -102,6 +102,22 @@ public sealed class UsageTestKit : IAsyncDisposable
     public async Task<RedisValue> PublishAsync(UsageEvent usage) =>
         await Db.StreamAddAsync(StreamKey, usage.ToStreamFields(), maxLength: UsageStream.DefaultMaxLength, useApproximateMaxLength: true);
 
+    /// <summary>Writes the events in entries of 1 to 64 events each, as the Api's append calls do (schema version 3).</summary>
+    public async Task PublishEntriesAsync(IReadOnlyList<UsageEvent> events, Random random)
+    {
+        var batch = Db.CreateBatch();
+        var tasks = new List<Task<RedisValue>>();
+        for (var at = 0; at < events.Count;)
+        {
+            var size = Math.Min(random.Next(1, 65), events.Count - at);
+            tasks.Add(batch.StreamAddAsync(StreamKey, UsageEvent.ToStreamFields(events.Skip(at).Take(size).ToArray())));
+            at += size;
+        }
+
+        batch.Execute();
+        await Task.WhenAll(tasks);
+    }
+
     public async Task PublishAsync(IEnumerable<UsageEvent> events)
     {
         var batch = Db.CreateBatch();

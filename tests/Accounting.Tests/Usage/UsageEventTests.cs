@@ -28,6 +28,22 @@ public class UsageEventTests
 
     private static NameValueEntry[] Packed(string json) => [new("v", 2), new("e", json)];
 
+    private static NameValueEntry[] PackedEvents(string json) => [new("v", 3), new("e", json)];
+
+    private const string GoodEvent = """["r",1732000000123,"c","m","","","",1,0,1,0,0,0,200,1,1,0]""";
+
+    /// <summary>The entry as schema version 2 wrote it (one packed event), as older replicas still may.</summary>
+    private static NameValueEntry[] Version2(UsageEvent e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            e.WritePacked(writer);
+        }
+
+        return Packed(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
     [Fact]
     public void ToStreamFields_ThenTryParse_RoundTrips()
     {
@@ -36,13 +52,13 @@ public class UsageEventTests
     }
 
     [Fact]
-    public void StreamFields_AreTheVersionAndThePackedEvent()
+    public void StreamFields_AreTheVersionAndThePackedEvents()
     {
         var fields = Sample.ToStreamFields();
 
         Assert.Equal(["v", "e"], fields.Select(f => (string)f.Name!));
-        Assert.Equal("2", (string?)fields[0].Value);
-        Assert.Equal("""["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1]""",
+        Assert.Equal("3", (string?)fields[0].Value);
+        Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1]]""",
             (string?)fields[1].Value);
         Assert.Equal(["rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
             "status", "lat", "ttfb", "stream"], UsageEvent.PackedOrder);
@@ -53,6 +69,36 @@ public class UsageEventTests
     {
         Assert.True(UsageEvent.TryParse(Entry(Version1(Sample)), out var parsed, out var error), error);
         Assert.Equal(Sample, parsed);
+    }
+
+    [Fact]
+    public void Version2Entries_StillParse()
+    {
+        Assert.True(UsageEvent.TryParse(Entry(Version2(Sample)), out var parsed, out var error), error);
+        Assert.Equal(Sample, parsed);
+    }
+
+    [Fact]
+    public void AnEntryOfSeveralEvents_RoundTrips_AndIsNoSingleEvent()
+    {
+        UsageEvent[] events = [Sample, Sample with { RequestId = "req-43", OutputTokens = 7 }, Sample with { RequestId = "req-44", ClientId = "client-b" }];
+        var read = new List<UsageEvent> { Sample };
+
+        Assert.True(UsageEvent.TryParse(Entry(UsageEvent.ToStreamFields(events)), read, out var error), error);
+        Assert.Equal([Sample, .. events], read);
+        Assert.False(UsageEvent.TryParse(Entry(UsageEvent.ToStreamFields(events)), out _, out error));
+        Assert.Equal("entry holds 3 events, not one", error);
+    }
+
+    [Fact]
+    public void AnEntryWithOneBadEvent_AddsNoneOfItsEvents()
+    {
+        var read = new List<UsageEvent> { Sample };
+        var bad = GoodEvent.Replace("200,1,1,0]", "42,1,1,0]", StringComparison.Ordinal);
+
+        Assert.False(UsageEvent.TryParse(Entry(PackedEvents($"[{GoodEvent},{GoodEvent},{bad}]")), read, out var error));
+        Assert.Equal("event 2: field 'status' is not an HTTP status", error);
+        Assert.Equal([Sample], read);
     }
 
     [Fact]
@@ -85,9 +131,17 @@ public class UsageEventTests
         { "field 'in' is not a non-negative integer", With(UsageFields.InputTokens, "lots") },
         { "field 'cin' exceeds 'in'", With(UsageFields.CachedInputTokens, "5000") },
         { "field 'hit' is not 0 or 1", With(UsageFields.CacheHit, "2") },
-        { "unsupported schema version 3", With(UsageFields.Version, "3") },
-        { "field 'e' belongs to schema version 2", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
-        { "field 'rid' is not part of schema version 2", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "unsupported schema version 4", With(UsageFields.Version, "4") },
+        { "field 'e' belongs to schema versions 2 and 3", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
+        { "field 'rid' is not part of schema version 3", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "field 'rid' is not part of schema version 2", [.. Version2(Sample), new NameValueEntry("rid", "x")] },
+        { "field 'e' holds no events", PackedEvents("[]") },
+        { "field 'e' holds a value that is not an event", PackedEvents($"[{GoodEvent},7]") },
+        { "field 'e' is not a JSON array", PackedEvents("{}") },
+        { "field 'e' is not valid JSON", PackedEvents($"[{GoodEvent}] 5") },
+        { "event 1: field 'in' is not a non-negative integer", PackedEvents($"[{GoodEvent},{GoodEvent.Replace(",1,0,1,", ",-1,0,1,", StringComparison.Ordinal)}]") },
+        { "event 0: field 'e' has 2 values, not 17", PackedEvents("""[["r",1732000000123]]""") },
+        { "field 'e' holds more than 1024 events", PackedEvents("[" + string.Join(",", Enumerable.Repeat(GoodEvent, 1025)) + "]") },
         { "field 'e' is missing", [new NameValueEntry("v", 2)] },
         { "field 'e' is not valid JSON", Packed("[\"req-42\", 17") },
         { "field 'e' is not a JSON array", Packed("{}") },

@@ -518,24 +518,14 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
     /// <summary>Reads the whole usage stream once the gateway has written an event per response; keyed by request id.</summary>
     private static async Task<Dictionary<string, Event>> WaitForEventsAsync(IDatabase db, int expected)
     {
-        await WaitUntilAsync(async () => await db.StreamLengthAsync(UsageStream.Key) >= expected, TimeSpan.FromSeconds(30),
+        await WaitUntilAsync(async () => (await Usage.UsageStreamProbe.ReadAllAsync(db)).Count >= expected, TimeSpan.FromSeconds(30),
             "the gateway did not write a usage event per response");
         var events = new Dictionary<string, Event>();
         var duplicates = new List<string>();
-        RedisValue from = "-";
-        while (true)
+        foreach (var usage in await Usage.UsageStreamProbe.ReadAllAsync(db))
         {
-            var page = await db.StreamRangeAsync(UsageStream.Key, from, "+", 1000);
-            foreach (var entry in page)
-            {
-                if (entry.Id == from) continue;
-                Assert.True(UsageEvent.TryParse(entry, out var usage, out var error), error);
-                var e = new Event(usage.ClientId, usage.Status, usage.CacheHit, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens);
-                if (!events.TryAdd(usage.RequestId, e)) duplicates.Add(usage.RequestId);
-            }
-
-            if (page.Length < 1000) break;
-            from = page[^1].Id;
+            var e = new Event(usage.ClientId, usage.Status, usage.CacheHit, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens);
+            if (!events.TryAdd(usage.RequestId, e)) duplicates.Add(usage.RequestId);
         }
 
         Assert.True(duplicates.Count == 0, $"{duplicates.Count} requests have more than one usage event, e.g. {duplicates.FirstOrDefault()}");

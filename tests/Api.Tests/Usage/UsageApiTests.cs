@@ -230,7 +230,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
         var db = redis.GetDatabase();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await db.StreamLengthAsync(UsageStream.Key) < expectedEvents)
+        while ((await UsageStreamProbe.ReadAllAsync(db)).Count < expectedEvents)
         {
             Assert.True(DateTime.UtcNow < deadline, "the gateway did not write its usage events");
             await Task.Delay(50);

@@ -14,27 +14,33 @@ public sealed class UsageStreamProbe(IDatabase db)
     public async Task<List<UsageEvent>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
         var watch = Stopwatch.StartNew();
-        while (await db.StreamLengthAsync(UsageStream.Key) < count)
+        int seen;
+        while ((seen = (await ReadAllAsync(db)).Count) < count)
         {
             if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(15)))
             {
-                throw new TimeoutException($"the usage stream has {await db.StreamLengthAsync(UsageStream.Key)} events, expected {count}");
+                throw new TimeoutException($"the usage stream has {seen} events, expected {count}");
             }
 
             await Task.Delay(20);
         }
 
         await Task.Delay(400);
-        var entries = await db.StreamRangeAsync(UsageStream.Key);
-        var events = new List<UsageEvent>();
-        foreach (var entry in entries)
-        {
-            Assert.True(UsageEvent.TryParse(entry, out var usage, out var error), error);
-            events.Add(usage);
-        }
-
+        var events = await ReadAllAsync(db);
         Assert.Equal(count, events.Count);
         Assert.Equal(count, events.Select(e => e.RequestId).Distinct().Count());
+        return events;
+    }
+
+    /// <summary>Every event in the stream, in order: an entry holds one or (schema version 3) several.</summary>
+    public static async Task<List<UsageEvent>> ReadAllAsync(IDatabase db)
+    {
+        var events = new List<UsageEvent>();
+        foreach (var entry in await db.StreamRangeAsync(UsageStream.Key))
+        {
+            Assert.True(UsageEvent.TryParse(entry, events, out var error), error);
+        }
+
         return events;
     }
 }

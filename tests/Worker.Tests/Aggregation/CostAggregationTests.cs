@@ -43,7 +43,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         var good = Enumerable.Range(0, 50).Select(_ => kit.NextEvent()).ToList();
         await kit.PublishAsync(good.Take(25));
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", "1"), new NameValueEntry("client", "x")]);
-        var negative = System.Text.Json.Nodes.JsonNode.Parse((string)good[0].ToStreamFields()[1].Value!)!.AsArray();
+        var negative = System.Text.Json.Nodes.JsonNode.Parse((string)good[0].ToStreamFields()[1].Value!)!.AsArray()[0]!.AsArray();
         negative[UsageEvent.PackedOrder.ToList().IndexOf(UsageFields.InputTokens)] = -1;
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", 2), new NameValueEntry("e", negative.ToJsonString())]);
         await kit.PublishAsync(good.Skip(25));
@@ -110,6 +110,49 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
     }
 
     [Fact]
+    public async Task EntriesOfSeveralEvents_PartlyWrittenByADeadConsumer_AreNotDoubleCounted()
+    {
+        await using var kit = Kit(seed: 13);
+        var events = Enumerable.Range(0, 600).Select(_ => kit.NextEvent()).ToList();
+        await kit.Db.StreamCreateConsumerGroupAsync(kit.StreamKey, UsageStream.ConsumerGroup, StreamPosition.Beginning, createStream: true);
+        await kit.PublishEntriesAsync(events, new Random(13));
+
+        // A consumer takes every entry, writes some documents of the first half as the Worker does (all of an entry's
+        // events for a document in one write), and dies before acknowledging.
+        var taken = await kit.Db.StreamReadGroupAsync(kit.StreamKey, UsageStream.ConsumerGroup, "dead-consumer", ">", 1000);
+        Assert.True(taken.Length is > 2 and < 600, $"{taken.Length} entries for 600 events");
+        using (var crashed = kit.BuildWorker())
+        {
+            var initializer = crashed.Services.GetRequiredService<AspireAoai.ServiceDefaults.Cosmos.CosmosResourceInitializer>();
+            await initializer.StartAsync(CancellationToken.None);
+            await initializer.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            var store = crashed.Services.GetRequiredService<IAggregateStore>();
+            var prices = crashed.Services.GetRequiredService<AspireAoai.Accounting.Pricing.IPriceTable>();
+            foreach (var entry in taken.Take(taken.Length / 2))
+            {
+                var usages = new List<UsageEvent>();
+                Assert.True(UsageEvent.TryParse(entry, usages, out var error), error);
+                var byKey = usages.SelectMany(u => AggregateKey.For(u).Select(k => (Key: k, Applied: new AppliedEvent(StreamId.Parse(entry.Id!), u,
+                    AspireAoai.Accounting.Pricing.CostCalculator.Calculate(u, prices)))));
+                // The usage documents and the daily spend: the monthly ones "were not reached".
+                foreach (var group in byKey.Where(x => x.Key.Kind != AggregateKind.MonthlySpend).GroupBy(x => x.Key))
+                {
+                    await store.ApplyAsync(group.Key, group.Select(x => x.Applied).ToList(), StreamId.Zero, CancellationToken.None);
+                }
+            }
+
+            await initializer.StopAsync(CancellationToken.None);
+        }
+
+        using var worker = kit.BuildWorker(claimIdle: TimeSpan.FromMilliseconds(500));
+        await worker.StartAsync();
+        await kit.WaitUntilDrainedAsync(Drain);
+        await worker.StopAsync();
+
+        await kit.AssertTotalsAsync(events);
+    }
+
+    [Fact]
     public async Task TwoWorkersAtOnce_ShareTheStream_AndTotalsAreExact()
     {
         await using var kit = Kit(seed: 5);
@@ -135,9 +178,10 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         using var b = kit.BuildWorker(overrides);
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
 
+        var sizes = new Random(5);
         foreach (var chunk in events.Chunk(100))
         {
-            await kit.PublishAsync(chunk);
+            await kit.PublishEntriesAsync(chunk, sizes);
             await Task.Delay(30);
         }
 

@@ -24,13 +24,15 @@ public class KilledWorkerTests(RedisAndCosmosFixture servers, ITestOutputHelper 
         var events = Enumerable.Range(0, 3000).Select(_ => kit.NextEvent()).ToList();
         var random = new Random(42);
 
-        // Producer: 100 chunks over ~20 s, with a malformed entry now and then.
+        // Producer: 100 chunks over ~20 s, with a malformed entry now and then; every other chunk in entries of several
+        // events (as the Api writes them), the rest an entry per event.
         var producer = Task.Run(async () =>
         {
             var n = 0;
+            var sizes = new Random(7);
             foreach (var chunk in events.Chunk(30))
             {
-                await kit.PublishAsync(chunk);
+                await (n % 2 == 0 ? kit.PublishEntriesAsync(chunk, sizes) : kit.PublishAsync(chunk));
                 if (++n % 25 == 0) await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", "1"), new NameValueEntry("junk", n)]);
                 await Task.Delay(200);
             }

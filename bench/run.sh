@@ -45,7 +45,8 @@ Usage: bench/run.sh [options]
   --serve               start the targets, warm them up, write their URLs, headers and pids to
                         <work>/serve.env, then wait (Ctrl-C stops everything): for profiling by hand
 Environment: BENCH_GATEWAY_ENV="Key=Value ..." adds configuration to the gateway processes (e.g.
-  "Logging__LogLevel__AspireAoai=Debug"); the report lists it.
+  "Logging__LogLevel__AspireAoai=Debug"); the report lists it. BENCH_API_DLL=path runs that Api.dll as the
+  gateway instead of the Release build here (e.g. a build of another commit, with --no-build, to compare).
 EOF
 }
 
@@ -155,7 +156,7 @@ post_ok() {
 
 # ------------------------------------------------------------------------------------------------ build
 SIM_DLL=$ROOT/Simulator/bin/Release/net10.0/Simulator.dll
-API_DLL=$ROOT/Api/bin/Release/net10.0/Api.dll
+API_DLL=${BENCH_API_DLL:-$ROOT/Api/bin/Release/net10.0/Api.dll}
 PROXY_DLL=$BENCH_DIR/NaiveProxy/bin/Release/net10.0/NaiveProxy.dll
 PORTKEY_DIR=$BENCH_DIR/portkey
 COSMOS_LAUNCHER=$ROOT/AppHost/LocalInfra/cosmos-server/launcher.mjs

@@ -161,6 +161,7 @@ PROXY_DLL=$BENCH_DIR/NaiveProxy/bin/Release/net10.0/NaiveProxy.dll
 PORTKEY_DIR=$BENCH_DIR/portkey
 COSMOS_LAUNCHER=$ROOT/AppHost/LocalInfra/cosmos-server/launcher.mjs
 GATEWAY_NOTE=""
+[[ -n "${BENCH_API_DLL:-}" ]] && GATEWAY_NOTE="the gateway ran $BENCH_API_DLL (BENCH_API_DLL), not this commit's Release build"
 API_BUILD_FAILED=0
 
 has_target() { [[ " $TARGETS " == *" $1 "* ]]; }

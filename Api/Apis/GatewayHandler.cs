@@ -50,6 +50,13 @@ public sealed partial class GatewayHandler
     /// <summary>The gateway's own request id, on every response (upstream ids such as <c>x-request-id</c> pass through too).</summary>
     public const string RequestIdHeader = "x-aoai-request-id";
 
+    /// <summary>
+    /// Bodies larger than this are parsed and counted on the thread pool, never on a socket event thread (see
+    /// <see cref="Forwarding.SocketCompletions"/>): estimating the tokens of a 32 KB prompt
+    /// takes about 0.6 ms (bench/micro, <c>TokenEstimator.Estimate (32 KB prompt)</c>).
+    /// </summary>
+    internal const int InlineBodyBytes = 32 * 1024;
+
     public async Task HandleAsync(HttpContext context, OperationKind operation, ApiStyle style)
     {
         var start = _time.GetTimestamp();
@@ -106,7 +113,14 @@ public sealed partial class GatewayHandler
                 return;
             }
 
-            if (!RequestParser.TryParse(body!.Span, operation, out var parsed, out var error))
+            // With socket completions inline, a request that was already buffered when the previous one on its
+            // connection finished on a socket event thread starts on that thread; a large body leaves it first.
+            if (body!.Length > InlineBodyBytes && !Thread.CurrentThread.IsThreadPoolThread)
+            {
+                await Task.Yield();
+            }
+
+            if (!RequestParser.TryParse(body.Span, operation, out var parsed, out var error))
             {
                 await RejectAsync(context, StatusCodes.Status400BadRequest, error.Message, OpenAiErrors.InvalidRequest, error.Code, error.Param).ConfigureAwait(false);
                 return;

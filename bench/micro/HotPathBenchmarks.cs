@@ -31,6 +31,7 @@ public class HotPathBenchmarks
     private const string ClientKey = "bench-client-key-0123456789abcdef";
 
     private readonly byte[] _body = Encoding.UTF8.GetBytes($$"""{"model":"{{Model}}","messages":{{Messages}},"temperature":0.7,"max_tokens":100}""");
+    private readonly byte[] _largeBody = LargeBody(Apis.GatewayHandler.InlineBodyBytes);
     private DefaultHttpContext _http = null!;
     private KeyHashClientAuthenticator _auth = null!;
     private TokenEstimator _estimator = null!;
@@ -121,6 +122,11 @@ public class HotPathBenchmarks
     [Benchmark(Description = "TokenEstimator.Estimate")]
     public long Estimate() => _estimator.Estimate(_request);
 
+    /// <summary>A 32 KB user message (longer than the token-count memo keeps): the cost of the largest body the
+    /// gateway will parse and count on a socket event thread (<see cref="Apis.GatewayHandler.InlineBodyBytes"/>).</summary>
+    [Benchmark(Description = "TokenEstimator.Estimate (32 KB prompt)")]
+    public long EstimateLarge() => _estimator.Estimate(OperationKind.ChatCompletions, Model, _largeBody, 100, null);
+
     [Benchmark(Description = "DeploymentPool.Select (with capacity)")]
     public Deployment? Select() => _pool.Select(default, DateTimeOffset.UtcNow, Random.Shared, _capacity, _request);
 
@@ -200,5 +206,23 @@ public class HotPathBenchmarks
         }
 
         return process;
+    }
+
+    private static byte[] LargeBody(int bytes)
+    {
+        string[] sentences =
+        [
+            "The gateway admits each request against the client's and the deployment's token budgets. ",
+            "Retries honour retry-after-ms, and a deployment that answered 429 cools down for that long. ",
+            "Usage events are appended in batches, so a request never waits for its own bookkeeping. ",
+            "Cache keys hash the normalised body; only temperature-zero requests are looked up at all. ",
+        ];
+        var text = new StringBuilder();
+        for (var i = 0; text.Length < bytes - 200; i++)
+        {
+            text.Append(sentences[i % sentences.Length]).Append(i).Append(' ');
+        }
+
+        return Encoding.UTF8.GetBytes($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"{{text}}"}],"max_tokens":100}""");
     }
 }

@@ -11,10 +11,9 @@ set -euo pipefail
 target=${1:?target name (gateway, naive-redis, bare)}
 conns=${CONNS:-64}
 here=$(cd "$(dirname "$0")" && pwd)
-serve=$(ls -t /tmp/aoai-bench.*/serve.env 2>/dev/null | head -n 1)
-[[ -n "$serve" ]] || { echo "no serve.env: start bench/run.sh --serve first" >&2; exit 1; }
-# shellcheck disable=SC1090
-source "$serve"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+load_serve
 key=${target//-/_}
 url_var=URL_$key; headers_var=HEADERS_$key; pid_var=PID_$key
 pid=${!pid_var:?unknown target $target}

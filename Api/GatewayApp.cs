@@ -1,6 +1,7 @@
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Caching;
+using AspireAoai.Api.Configuration;
 using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
@@ -40,6 +41,7 @@ public static class GatewayApp
         builder.AddUsageReporting();
         builder.AddRateLimiting();
         builder.AddGatewayApis();
+        builder.AddSettingsCheck();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -3,6 +3,12 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+using AspireAoai.ServiceDefaults.Health;
+using AspireAoai.ServiceDefaults.Tracing;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -29,6 +35,12 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public const string TelemetryPrefix = "AspireAoai.";
 
+    /// <summary>
+    /// Configuration key: true to continue the trace of an incoming <c>traceparent</c> (callers inside a trusted
+    /// network); false (default) starts a new root trace per request and ignores incoming baggage.
+    /// </summary>
+    public const string TrustIncomingTraceContextKey = "Telemetry:TrustIncomingTraceContext";
+
     /// <summary>Adds OpenTelemetry, health checks, service discovery and the standard HTTP resilience handler.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -50,6 +62,15 @@ public static class ServiceDefaultsExtensions
     /// <summary>Logs, metrics and traces through OpenTelemetry, exported where the environment says.</summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // The host extracts the incoming trace context with this propagator (HTTP clients inject with it): W3C
+        // traceparent only, from callers only when Telemetry:TrustIncomingTraceContext says they are trusted, and
+        // never baggage.
+        builder.Services.Replace(ServiceDescriptor.Singleton<DistributedContextPropagator>(
+            new TraceParentPropagator(builder.Configuration.GetValue(TrustIncomingTraceContextKey, false))));
+        // OpenTelemetry's ASP.NET Core and HttpClient instrumentation extract and inject again with their own default
+        // propagator unless it is the plain trace-context one; the default also carries baggage both ways.
+        Sdk.SetDefaultTextMapPropagator(new TraceContextPropagator());
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -95,11 +116,32 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Adds a liveness check tagged <c>live</c>; services add their own readiness checks.</summary>
+    /// <summary>
+    /// Adds a liveness check tagged <c>live</c> that touches no dependency (a Redis or Cosmos DB outage must not get
+    /// replicas restarted); services add their own readiness checks. The full report behind <c>/health</c> is reused for
+    /// <c>HealthChecks:CacheDuration</c> (default 5 s, see <see cref="CachedHealthCheckService"/>).
+    /// </summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+
+        var maxAge = builder.Configuration.GetValue("HealthChecks:CacheDuration", CachedHealthCheckService.DefaultMaxAge);
+        if (maxAge > TimeSpan.Zero)
+        {
+            var services = builder.Services;
+            for (var i = services.Count - 1; i >= 0; i--)
+            {
+                if (services[i].ServiceType == typeof(HealthCheckService) && services[i].ImplementationType is { } type)
+                {
+                    services.RemoveAt(i);
+                    services.AddSingleton<HealthCheckService>(sp => new CachedHealthCheckService(
+                        (HealthCheckService)ActivatorUtilities.CreateInstance(sp, type), sp.GetService<TimeProvider>() ?? TimeProvider.System, maxAge));
+                    break;
+                }
+            }
+        }
+
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using AspireAoai.ServiceDefaults.Tracing;
 using Microsoft.Extensions.Http.Resilience;
 
 namespace Microsoft.Extensions.Hosting;
@@ -38,6 +39,8 @@ public static class UpstreamHttpClientExtensions
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             MaxConnectionsPerServer = int.MaxValue,
             EnableMultipleHttp2Connections = true,
+            // traceparent / tracestate of the gateway's own span; never baggage (callers' or ours) to the upstream.
+            ActivityHeadersPropagator = new TraceParentPropagator(trustIncoming: false),
         });
 #pragma warning disable EXTEXP0001 // Experimental, but the documented way to opt one client out of ConfigureHttpClientDefaults.
         builder.RemoveAllResilienceHandlers();

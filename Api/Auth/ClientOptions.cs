@@ -5,7 +5,10 @@ public sealed class ClientOptions
 {
     public string Id { get; set; } = "";
 
-    /// <summary>SHA-256 of the client's key, hex. The key itself is never stored.</summary>
+    /// <summary>
+    /// Hash of the client's key, hex: HMAC-SHA256 keyed with <see cref="GatewayAuthOptions.KeyHashPepper"/>, or SHA-256
+    /// when no pepper is configured. The key itself is never stored.
+    /// </summary>
     public string KeyHash { get; set; } = "";
 
     /// <summary>Logical models (or deployment names) the client may call; empty means all.</summary>
@@ -39,6 +42,12 @@ public sealed class GatewayAuthOptions
 {
     public IList<ClientOptions> Clients { get; set; } = new List<ClientOptions>();
 
-    /// <summary>SHA-256 of the admin key, hex; absent disables the admin endpoints.</summary>
+    /// <summary>Hash of the admin key, hex (as <see cref="ClientOptions.KeyHash"/>); absent disables the admin endpoints.</summary>
     public string? AdminKeyHash { get; set; }
+
+    /// <summary>
+    /// Secret that keys every key hash (HMAC-SHA256); empty = plain SHA-256 (local development). Set it from a secret
+    /// store (a Container Apps secret or Key Vault reference, <c>Gateway__KeyHashPepper</c>), never next to the hashes.
+    /// </summary>
+    public string? KeyHashPepper { get; set; }
 }

@@ -2,11 +2,26 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Auth;
 
-internal sealed class GatewayAuthOptionsValidator : IValidateOptions<GatewayAuthOptions>
+internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) : IValidateOptions<GatewayAuthOptions>
 {
+    /// <summary>
+    /// Hashes of the development keys the README publishes (<c>aoai-dev-key</c>, <c>aoai-dev-admin-key</c>, in
+    /// <c>appsettings.Development.json</c>): anyone can read them, so outside Development they must not open anything.
+    /// </summary>
+    internal static readonly string[] PublishedDevelopmentKeyHashes =
+    [
+        "bed5cd1af972465633fca4ed87983ea7ba6e6d86fbe3cde1b7ef63cb9b87dc4b",
+        "21f9cabd0472071242ce927ad919b04dd28e4ee7be83d5368507dce9f918ffbe",
+    ];
+
     public ValidateOptionsResult Validate(string? name, GatewayAuthOptions options)
     {
         var errors = new List<string>();
+        if (!environment.IsDevelopment())
+        {
+            RefuseDevelopmentKeys(options, errors);
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Clients.Count; i++)
@@ -24,7 +39,7 @@ internal sealed class GatewayAuthOptionsValidator : IValidateOptions<GatewayAuth
 
             if (!KeyHasher.IsHash(c.KeyHash))
             {
-                errors.Add($"{key}:KeyHash must be the SHA-256 of the key as 64 hex characters.");
+                errors.Add($"{key}:KeyHash must be the hash of the key (HMAC-SHA256 with Gateway:KeyHashPepper, or SHA-256 without one) as 64 hex characters.");
             }
             else if (!hashes.Add(c.KeyHash))
             {
@@ -47,11 +62,38 @@ internal sealed class GatewayAuthOptionsValidator : IValidateOptions<GatewayAuth
 
         if (!string.IsNullOrEmpty(options.AdminKeyHash) && !KeyHasher.IsHash(options.AdminKeyHash))
         {
-            errors.Add("Gateway:AdminKeyHash must be the SHA-256 of the admin key as 64 hex characters.");
+            errors.Add("Gateway:AdminKeyHash must be the hash of the admin key (HMAC-SHA256 with Gateway:KeyHashPepper, or SHA-256 without one) as 64 hex characters.");
+        }
+
+        if (options.KeyHashPepper is { Length: > 0 and < MinPepperLength })
+        {
+            errors.Add($"Gateway:KeyHashPepper must be at least {MinPepperLength} characters (e.g. openssl rand -base64 32), or empty for unpeppered SHA-256.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    /// <summary>Shortest pepper accepted: 32 characters of base64 carry 192 bits, more than any guess can cover.</summary>
+    internal const int MinPepperLength = 32;
+
+    private void RefuseDevelopmentKeys(GatewayAuthOptions options, List<string> errors)
+    {
+        for (var i = 0; i < options.Clients.Count; i++)
+        {
+            if (IsDevelopmentKey(options.Clients[i].KeyHash))
+            {
+                errors.Add($"Gateway:Clients:{i}:KeyHash is the hash of a development key published in the README; it is refused in the '{environment.EnvironmentName}' environment. Generate a key of your own (README, Client settings).");
+            }
+        }
+
+        if (IsDevelopmentKey(options.AdminKeyHash))
+        {
+            errors.Add($"Gateway:AdminKeyHash is the hash of the development admin key published in the README; it is refused in the '{environment.EnvironmentName}' environment. Generate a key of your own (README, Client settings).");
+        }
+    }
+
+    private static bool IsDevelopmentKey(string? hash)
+        => hash is not null && Array.IndexOf(PublishedDevelopmentKeyHashes, hash.ToLowerInvariant()) >= 0;
 
     /// <summary>The largest budget: its picodollars (1e-12 USD) must fit the 64-bit spend counters with room to spare.</summary>
     internal const decimal MaxBudgetUsd = 1_000_000m;

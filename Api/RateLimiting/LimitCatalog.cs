@@ -12,9 +12,10 @@ namespace AspireAoai.Api.RateLimiting;
 public sealed class ClientLimits
 {
     internal ClientLimits(string id, int rpm, int tpm, long tokensPerDay, long tokensPerMonth, int bucketMs, int fallbackReplicas,
-        ClientBudget? budget = null)
+        ClientBudget? budget = null, RedisFailureMode? failureMode = null)
     {
         Budget = budget;
+        FailureMode = failureMode;
         Id = id;
         Key = new RedisKey("aoai:rl:client:" + id);
         Rpm = rpm;
@@ -57,6 +58,12 @@ public sealed class ClientLimits
 
     /// <summary>Tokens per UTC month; 0 = none.</summary>
     public long TokensPerMonth { get; }
+
+    /// <summary>
+    /// What admission does for this client while Redis cannot answer: a client with a budget fails closed unless
+    /// configured otherwise, because the local fallback cannot see its spend. Null: <c>Gateway:RateLimits:FailureMode</c>.
+    /// </summary>
+    public RedisFailureMode? FailureMode { get; }
 
     /// <summary>The client's spend budget, checked in the same admission call; null = none (the spend is never read).</summary>
     public ClientBudget? Budget { get; }
@@ -177,8 +184,10 @@ public sealed class LimitCatalog
         {
             if (!string.IsNullOrEmpty(c.Id))
             {
+                var budget = budgets.For(c.Id);
                 map[c.Id] = new ClientLimits(c.Id, c.Rpm ?? o.Rpm ?? 0, c.Tpm ?? o.Tpm ?? 0, c.TokensPerDay ?? o.TokensPerDay ?? 0,
-                    c.TokensPerMonth ?? o.TokensPerMonth ?? 0, o.BucketMilliseconds, o.FallbackReplicas, budgets.For(c.Id));
+                    c.TokensPerMonth ?? o.TokensPerMonth ?? 0, o.BucketMilliseconds, o.FallbackReplicas, budget,
+                    c.FailureMode ?? (budget is null ? null : o.BudgetFailureMode));
             }
         }
 

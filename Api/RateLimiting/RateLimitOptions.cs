@@ -51,8 +51,14 @@ public sealed class RateLimitOptions
     /// </summary>
     public int BucketMilliseconds { get; set; } = 1000;
 
-    /// <summary>Redis-unavailable policy.</summary>
+    /// <summary>Redis-unavailable policy of clients without a budget (a client's own <c>FailureMode</c> wins).</summary>
     public RedisFailureMode FailureMode { get; set; } = RedisFailureMode.FailOpen;
+
+    /// <summary>
+    /// Redis-unavailable policy of clients with a budget (a client's own <c>FailureMode</c> wins). Closed by default:
+    /// the spend counters live only in Redis, so admitting from the local fallback would let spend pass its budget.
+    /// </summary>
+    public RedisFailureMode BudgetFailureMode { get; set; } = RedisFailureMode.FailClosed;
 
     /// <summary>
     /// Fail-open only: how many replicas share the limits, so each one enforces 1/N of every limit locally while
@@ -98,6 +104,12 @@ public sealed class ClientRateLimitOptions
     public long? TokensPerDay { get; set; }
 
     public long? TokensPerMonth { get; set; }
+
+    /// <summary>
+    /// This client's Redis-unavailable policy; null = <c>Gateway:RateLimits:BudgetFailureMode</c> for a client with a
+    /// budget, else <c>Gateway:RateLimits:FailureMode</c>.
+    /// </summary>
+    public RedisFailureMode? FailureMode { get; set; }
 }
 
 /// <summary>The clients' rate-limit fields (section <c>Gateway</c>, list <c>Clients</c>).</summary>

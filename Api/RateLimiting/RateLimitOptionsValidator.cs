@@ -46,6 +46,11 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add(Prefix + "FailureMode must be FailOpen or FailClosed.");
         }
 
+        if (!Enum.IsDefined(options.BudgetFailureMode))
+        {
+            errors.Add(Prefix + "BudgetFailureMode must be FailOpen or FailClosed.");
+        }
+
         if (options.FallbackReplicas is < 1 or > 1000)
         {
             errors.Add(Prefix + "FallbackReplicas must be between 1 and 1000.");
@@ -92,6 +97,11 @@ internal sealed class ClientRateLimitsOptionsValidator : IValidateOptions<Client
             RateLimitOptionsValidator.Positive(c.Tpm, key + ":Tpm", errors);
             RateLimitOptionsValidator.Positive(c.TokensPerDay, key + ":TokensPerDay", errors);
             RateLimitOptionsValidator.Positive(c.TokensPerMonth, key + ":TokensPerMonth", errors);
+            if (c.FailureMode is { } mode && !Enum.IsDefined(mode))
+            {
+                errors.Add($"{key}:FailureMode must be FailOpen or FailClosed.");
+            }
+
             if (c.TokensPerDay is { } day && c.TokensPerMonth is { } month && day > month)
             {
                 errors.Add($"{key}:TokensPerDay must not exceed {key}:TokensPerMonth.");

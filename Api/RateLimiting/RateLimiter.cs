@@ -533,7 +533,7 @@ public sealed class RateLimiter
     private LimitResult Fallback(ClientLimits client, long tokens)
     {
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_failureMode == RedisFailureMode.FailClosed)
+        if ((client.FailureMode ?? _failureMode) == RedisFailureMode.FailClosed)
         {
             return new LimitResult(false, 0, 0, 0, 0, nowMs, 0, 0, 0, LimitSource.Unavailable);
         }

@@ -60,10 +60,12 @@ public sealed class KeyHashClientAuthenticatorTests
         Assert.True(beta.MayUse("gpt-4o-mini", "my-mini-deployment"));
     }
 
+    private static readonly Microsoft.Extensions.Hosting.Internal.HostingEnvironment Production = new() { EnvironmentName = "Production" };
+
     [Fact]
     public void Validator_NamesTheBadKey()
     {
-        var result = new GatewayAuthOptionsValidator().Validate(null, new GatewayAuthOptions
+        var result = new GatewayAuthOptionsValidator(Production).Validate(null, new GatewayAuthOptions
         {
             Clients = [new ClientOptions { Id = "x", KeyHash = "not-a-hash" }],
             AdminKeyHash = "short",

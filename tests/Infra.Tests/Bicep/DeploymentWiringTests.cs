@@ -5,7 +5,7 @@ public sealed class DeploymentWiringTests
 {
     private static readonly Lazy<InfraSnapshot> Default = new(() => InfraSnapshot.Create(new Dictionary<string, string>
     {
-        ["AOAI_GATEWAY_CLIENTS"] = """[{"id":"team-a","keyHash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","allowedModels":["gpt-4o","text-embedding-3-large"],"settings":{"RequestsPerMinute":"60"}}]""",
+        ["AOAI_GATEWAY_CLIENTS"] = """[{"id":"team-a","keyHash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","allowedModels":["gpt-4o","text-embedding-3-large"],"settings":{"Rpm":"60"}}]""",
     }));
 
     [Theory]
@@ -76,7 +76,7 @@ public sealed class DeploymentWiringTests
         Assert.Equal("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", environment["Gateway__Clients__0__KeyHash"]);
         Assert.Equal("gpt-4o", environment["Gateway__Clients__0__AllowedModels__0"]);
         Assert.Equal("text-embedding-3-large", environment["Gateway__Clients__0__AllowedModels__1"]);
-        Assert.Equal("60", environment["Gateway__Clients__0__RequestsPerMinute"]);
+        Assert.Equal("60", environment["Gateway__Clients__0__Rpm"]);
         Assert.False(environment.ContainsKey("Gateway__Clients__1__Id"));
     }
 

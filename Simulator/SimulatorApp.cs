@@ -13,6 +13,9 @@ public static class SimulatorApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        // The simulator stands in for Azure OpenAI behind the gateway: its spans continue the gateway's trace (callers
+        // of the gateway itself are not trusted, see ServiceDefaults). An explicit setting still wins.
+        builder.Configuration[ServiceDefaultsExtensions.TrustIncomingTraceContextKey] ??= "true";
         builder.AddServiceDefaults();
         builder.Services.AddAzureOpenAiSimulator();
         configure?.Invoke(builder);

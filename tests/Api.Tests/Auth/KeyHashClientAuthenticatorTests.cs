@@ -75,4 +75,38 @@ public sealed class KeyHashClientAuthenticatorTests
         Assert.Contains("Gateway:Clients:0:KeyHash", result.FailureMessage);
         Assert.Contains("Gateway:AdminKeyHash", result.FailureMessage);
     }
+
+    private const string Pepper = "a-pepper-of-at-least-thirty-two-characters";
+
+    private static KeyHashClientAuthenticator Peppered(string hash) => new(Options.Create(new GatewayAuthOptions
+    {
+        Clients = [new ClientOptions { Id = "alpha", KeyHash = hash }],
+        KeyHashPepper = Pepper,
+    }));
+
+    [Fact]
+    public void WithAPepper_TheKeyMatchesItsHmac_AndNotItsPlainSha256()
+    {
+        Assert.Equal("alpha", Peppered(KeyHasher.HashHex("alpha-key", Pepper)).Authenticate(Request("api-key", "alpha-key"))?.Id);
+        Assert.Null(Peppered(KeyHasher.HashHex("alpha-key")).Authenticate(Request("api-key", "alpha-key")));
+        Assert.Null(Peppered(KeyHasher.HashHex("alpha-key", Pepper)).Authenticate(Request("api-key", "other-key")));
+    }
+
+    [Fact]
+    public void PepperedHash_IsHmacSha256_AsOpensslPrintsIt()
+    {
+        // printf %s "The quick brown fox jumps over the lazy dog" | openssl dgst -sha256 -hmac key
+        Assert.Equal("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+            KeyHasher.HashHex("The quick brown fox jumps over the lazy dog", "key"));
+        Assert.Equal(KeyHasher.HashHex("abc"), KeyHasher.HashHex("abc", pepper: null));
+    }
+
+    [Fact]
+    public void AShortPepper_IsRefused()
+    {
+        var result = new GatewayAuthOptionsValidator(Production).Validate(null, new GatewayAuthOptions { KeyHashPepper = "short" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Gateway:KeyHashPepper", result.FailureMessage);
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using AspireAoai.ServiceDefaults.Health;
+using AspireAoai.ServiceDefaults.Identity;
 using AspireAoai.ServiceDefaults.Tracing;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -109,8 +110,8 @@ public static class ServiceDefaultsExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
         {
             // Local auth is disabled on the deployed Application Insights (infra/): telemetry is accepted only with an
-            // Entra token of the workload identity (AZURE_CLIENT_ID picks the user-assigned one).
-            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential = new global::Azure.Identity.DefaultAzureCredential());
+            // Entra token of the workload identity (AZURE_CLIENT_ID names the user-assigned one).
+            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential = WorkloadCredential.Create());
         }
 
         return builder;

@@ -1,7 +1,9 @@
 // AspireAoai on Azure: the gateway (Api) and the cost aggregator (Worker) on Container Apps, Azure
-// OpenAI in two (or more) regions, Cosmos DB, Azure Managed Redis and monitoring. Every service
-// credential is the one user-assigned managed identity; every data-plane permission is a role or
-// access-policy assignment to it; no key, password or connection secret reaches a container.
+// OpenAI in two (or more) regions, Cosmos DB, Azure Managed Redis and monitoring. Each service runs as
+// its own user-assigned managed identity; every data-plane permission is a role or access-policy
+// assignment to one of them, scoped to what that service does; no key, password or connection secret
+// reaches a container. The one secret, the pepper of the client key hashes, is a Key Vault secret the
+// Api reads by reference.
 targetScope = 'subscription'
 
 @description('Name of the azd environment; names the resource group and seeds resource names.')
@@ -78,8 +80,19 @@ param redisHighAvailability bool = true
 @description('Application Insights refuses instrumentation-key ingestion. Keep true; false only until the services send telemetry with their token.')
 param appInsightsDisableLocalAuth bool = true
 
-@description('Gateway clients: id, SHA-256 key hash (never the key), optional allowed models and other settings the Api reads.')
+@description('Gateway clients: id, key hash (HMAC-SHA256 with keyHashPepper; never the key), optional allowed models and other settings the Api reads.')
 param gatewayClients gatewayClient[] = []
+
+@secure()
+@minLength(32)
+@description('Secret that keys the client key hashes (HMAC-SHA256), e.g. openssl rand -base64 32. Stored in Key Vault; the Api reads it by reference.')
+param keyHashPepper string
+
+@description('Private networking: VNet-integrated Container Apps environment, private endpoints and DNS zones for Azure OpenAI, Cosmos DB, Redis and Key Vault, and public network access off on all four.')
+param privateNetworking bool = false
+
+@description('Address space of the VNet when privateNetworking is true.')
+param vnetAddressPrefix string = '10.20.0.0/16'
 
 @description('Api replicas: minimum.')
 @minValue(0)
@@ -142,13 +155,36 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: tags
 }
 
-module identity 'modules/identity.bicep' = {
+// One identity per service: the internet-facing Api must not hold the Worker's rights (writing cost
+// records), and the Worker needs none of the Api's (OpenAI, the cache, the pepper).
+module apiIdentity 'modules/identity.bicep' = {
   scope: rg
-  name: 'identity'
+  name: 'identity-api'
   params: {
-    name: 'id-${resourceToken}'
+    name: 'id-api-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module workerIdentity 'modules/identity.bicep' = {
+  scope: rg
+  name: 'identity-worker'
+  params: {
+    name: 'id-worker-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  scope: rg
+  name: 'network'
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
   }
 }
 
@@ -160,7 +196,10 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: 'appi-${resourceToken}'
     location: location
     tags: tags
-    publisherPrincipalId: identity.outputs.principalId
+    publisherPrincipalIds: [
+      apiIdentity.outputs.principalId
+      workerIdentity.outputs.principalId
+    ]
     disableLocalAuth: appInsightsDisableLocalAuth
   }
 }
@@ -172,7 +211,10 @@ module registry 'modules/registry.bicep' = {
     name: 'cr${resourceToken}'
     location: location
     tags: tags
-    pullPrincipalId: identity.outputs.principalId
+    pullPrincipalIds: [
+      apiIdentity.outputs.principalId
+      workerIdentity.outputs.principalId
+    ]
   }
 }
 
@@ -196,7 +238,8 @@ module openAi 'modules/openai.bicep' = [for (region, i) in openAiRegions: {
       version: embeddingsModel.version
       capacity: region.?embeddingsCapacity ?? embeddingsCapacity
     }
-    callerPrincipalId: identity.outputs.principalId
+    callerPrincipalId: apiIdentity.outputs.principalId
+    publicNetworkAccess: !privateNetworking
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: principalType
   }
@@ -210,7 +253,9 @@ module cosmos 'modules/cosmos.bicep' = {
     location: location
     tags: tags
     serverless: cosmosServerless
-    dataPrincipalId: identity.outputs.principalId
+    apiPrincipalId: apiIdentity.outputs.principalId
+    workerPrincipalId: workerIdentity.outputs.principalId
+    publicNetworkAccess: !privateNetworking
     deployerPrincipalId: deployerPrincipalId
   }
 }
@@ -224,7 +269,11 @@ module redis 'modules/redis.bicep' = {
     tags: tags
     skuName: redisSku
     highAvailability: redisHighAvailability
-    dataPrincipalId: identity.outputs.principalId
+    dataPrincipalIds: [
+      apiIdentity.outputs.principalId
+      workerIdentity.outputs.principalId
+    ]
+    publicNetworkAccess: !privateNetworking
     deployerPrincipalId: deployerPrincipalId
   }
 }
@@ -237,6 +286,78 @@ module environment 'modules/container-apps-environment.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+    vnetIntegration: privateNetworking
+    infrastructureSubnetId: privateNetworking ? network!.outputs.appsSubnetId : ''
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  scope: rg
+  name: 'key-vault'
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    keyHashPepper: keyHashPepper
+    readerPrincipalId: apiIdentity.outputs.principalId
+    publicNetworkAccess: !privateNetworking
+  }
+}
+
+// Private endpoints, one per service instance, each with its record in the service's private DNS zone.
+module openAiEndpoints 'modules/private-endpoint.bicep' = [for (region, i) in (privateNetworking ? openAiRegions : []): {
+  scope: rg
+  name: 'pe-oai-${region.location}'
+  params: {
+    name: 'pe-oai-${resourceToken}-${region.location}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.endpointsSubnetId
+    targetId: openAi[i].outputs.id
+    groupId: 'account'
+    zoneId: network!.outputs.openAiZoneId
+  }
+}]
+
+module cosmosEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking) {
+  scope: rg
+  name: 'pe-cosmos'
+  params: {
+    name: 'pe-cosmos-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.endpointsSubnetId
+    targetId: cosmos.outputs.id
+    groupId: 'Sql'
+    zoneId: network!.outputs.cosmosZoneId
+  }
+}
+
+module redisEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking) {
+  scope: rg
+  name: 'pe-redis'
+  params: {
+    name: 'pe-redis-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.endpointsSubnetId
+    targetId: redis.outputs.id
+    groupId: 'redisEnterprise'
+    zoneId: network!.outputs.redisZoneId
+  }
+}
+
+module keyVaultEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking) {
+  scope: rg
+  name: 'pe-kv'
+  params: {
+    name: 'pe-kv-${resourceToken}'
+    location: location
+    tags: tags
+    subnetId: network!.outputs.endpointsSubnetId
+    targetId: keyVault.outputs.id
+    groupId: 'vault'
+    zoneId: network!.outputs.keyVaultZoneId
   }
 }
 
@@ -346,9 +467,13 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = environment.outputs.id
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = environment.outputs.defaultDomain
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
-// The identity the container apps run as and pull with (azd's conventional names for it).
-output AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID string = identity.outputs.id
-output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// The identities the container apps run as and pull with: the Api's and the Worker's.
+output API_MANAGED_IDENTITY_ID string = apiIdentity.outputs.id
+output API_MANAGED_IDENTITY_CLIENT_ID string = apiIdentity.outputs.clientId
+output WORKER_MANAGED_IDENTITY_ID string = workerIdentity.outputs.id
+output WORKER_MANAGED_IDENTITY_CLIENT_ID string = workerIdentity.outputs.clientId
+// A Key Vault secret's URI, not its value: the Api's container app resolves it with the Api's identity.
+output AZURE_KEY_HASH_PEPPER_URI string = keyVault.outputs.pepperUri
 output AZURE_OPENAI_ENDPOINTS string[] = [for (region, i) in openAiRegions: openAi[i].outputs.endpoint]
 // ConnectionStrings__cosmos: the account endpoint alone, no AccountKey (the services use the identity).
 output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint

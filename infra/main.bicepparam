@@ -1,5 +1,5 @@
 // Parameters for azd: values come from the azd environment (.azure/<env>/.env and the process
-// environment). Only names, sizes and hashes: nothing here is a secret.
+// environment). Names, sizes and hashes, and one secret: the pepper, which goes straight to Key Vault.
 using 'main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'aoai')
@@ -16,8 +16,15 @@ param openAiDeploymentSku = readEnvironmentVariable('AOAI_DEPLOYMENT_SKU', 'Glob
 // Regions in routing order, as JSON: [{"location":"eastus2"},{"location":"swedencentral","chatCapacity":100}]
 param openAiRegions = json(readEnvironmentVariable('AOAI_OPENAI_REGIONS', '[{"location":"eastus2"},{"location":"swedencentral"}]'))
 
-// Gateway clients as JSON: [{"id":"team-a","keyHash":"<sha256 hex>","allowedModels":["gpt-4o"]}]
+// Gateway clients as JSON: [{"id":"team-a","keyHash":"<HMAC-SHA256 hex>","allowedModels":["gpt-4o"]}]
 param gatewayClients = json(readEnvironmentVariable('AOAI_GATEWAY_CLIENTS', '[]'))
+
+// Required: the key-hash pepper (azd env set AOAI_KEY_HASH_PEPPER "$(openssl rand -base64 32)"). No default: a
+// deployment without one would accept unpeppered hashes.
+param keyHashPepper = readEnvironmentVariable('AOAI_KEY_HASH_PEPPER')
+
+// Private endpoints for OpenAI, Cosmos DB, Redis and Key Vault, public access off on them.
+param privateNetworking = bool(readEnvironmentVariable('AOAI_PRIVATE_NETWORKING', 'false'))
 
 // Keep true: telemetry must then be sent with the managed identity's token (see docs/deploy.md).
 param appInsightsDisableLocalAuth = bool(readEnvironmentVariable('AOAI_APPINSIGHTS_DISABLE_LOCAL_AUTH', 'true'))

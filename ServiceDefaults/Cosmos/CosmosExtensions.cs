@@ -87,6 +87,6 @@ public static class CosmosExtensions
 
         return connection.AccountKey is { } key
             ? new CosmosClient(connection.Endpoint.ToString(), key, options)
-            : new CosmosClient(connection.Endpoint.ToString(), new DefaultAzureCredential(), options);
+            : new CosmosClient(connection.Endpoint.ToString(), AspireAoai.ServiceDefaults.Identity.WorkloadCredential.Create(), options);
     }
 }

@@ -20,7 +20,7 @@ public static class AoaiRedisExtensions
     /// Registers the <see cref="IConnectionMultiplexer"/> from <c>ConnectionStrings:{connectionName}</c> through
     /// Aspire.StackExchange.Redis (health check, traces), with timeouts for a gateway (<see cref="RedisOptions"/>),
     /// no abort when Redis is down at start, and, when <c>Redis:UseEntraId</c> is true, Entra ID authentication with a
-    /// token of the workload identity (<see cref="DefaultAzureCredential"/>, AZURE_CLIENT_ID picks the managed identity)
+    /// token of the workload identity (<see cref="AspireAoai.ServiceDefaults.Identity.WorkloadCredential"/>: the managed identity AZURE_CLIENT_ID names)
     /// refreshed before it expires. Safe to call from every feature that needs Redis: only the first call registers.
     /// </summary>
     public static IHostApplicationBuilder AddAoaiRedis(this IHostApplicationBuilder builder, string connectionName = "redis")
@@ -61,7 +61,7 @@ public static class AoaiRedisExtensions
     private static void AddEntraId(IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddKeyedSingleton<TokenCredential>(CredentialServiceKey, (_, _) => new DefaultAzureCredential());
+        services.TryAddKeyedSingleton<TokenCredential>(CredentialServiceKey, (_, _) => AspireAoai.ServiceDefaults.Identity.WorkloadCredential.Create());
         services.TryAddSingleton(sp => new RedisEntraIdAuthenticator(
             sp.GetRequiredKeyedService<TokenCredential>(CredentialServiceKey),
             sp.GetRequiredService<TimeProvider>(),

@@ -16,6 +16,12 @@ param tags resourceTags
 @description('Resource id of the Log Analytics workspace that receives the logs.')
 param logAnalyticsWorkspaceId string
 
+@description('Run in a VNet subnet (for private endpoints) instead of an Azure-managed network.')
+param vnetIntegration bool = false
+
+@description('The subnet, when vnetIntegration is true.')
+param infrastructureSubnetId string = ''
+
 resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
   name: name
   location: location
@@ -25,6 +31,19 @@ resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
       destination: 'azure-monitor'
     }
     zoneRedundant: false
+    // In a VNet: a workload-profiles environment (consumption profile), whose apps resolve the services'
+    // names through the VNet's private DNS zones. The ingress stays external: clients call the Api from
+    // the internet; only the services behind it are private.
+    vnetConfiguration: !vnetIntegration ? null : {
+      infrastructureSubnetId: infrastructureSubnetId
+      internal: false
+    }
+    workloadProfiles: !vnetIntegration ? null : [
+      {
+        name: 'Consumption'
+        workloadProfileType: 'Consumption'
+      }
+    ]
   }
 }
 

@@ -1,7 +1,11 @@
 // Cosmos DB for NoSQL: database "aoai" with the response cache and the cost aggregates. Keys are
-// disabled for data and for metadata writes: the services use Entra ID with the built-in data
-// contributor role, scoped to this one database. Containers are created here, not by the services
-// (data-plane RBAC cannot create containers).
+// disabled for data and for metadata writes: the services use Entra ID with custom data-plane roles
+// assigned per container, so each identity gets only what its service does:
+//   Api    - cache: read and write items; costs: read items (usage reports). The Api is on the
+//            internet: it must not be able to rewrite the cost records.
+//   Worker - costs: read and write items (it aggregates usage into them); no access to the cache.
+// Both read the database's metadata (the SDK's container lookups, the readiness check). Containers
+// are created here, not by the services (data-plane RBAC cannot create containers).
 
 import { resourceTags } from 'types.bicep'
 
@@ -23,17 +27,24 @@ param serverless bool = true
 @minValue(1000)
 param autoscaleMaxThroughput int = 1000
 
-@description('Object id of the managed identity that reads and writes data.')
-param dataPrincipalId string
+@description('Object id of the Api\'s managed identity: cache read/write, costs read.')
+param apiPrincipalId string
+
+@description('Object id of the Worker\'s managed identity: costs read/write.')
+param workerPrincipalId string
+
+@description('Allow access from public networks; false when the services reach the account through a private endpoint.')
+param publicNetworkAccess bool = true
 
 @description('Optional object id of a person given read-only data access (empty: none).')
 param deployerPrincipalId string = ''
 
 var databaseName = 'aoai'
 
-// Built-in Cosmos DB SQL data-plane roles (not Azure RBAC roles).
-var dataContributorRoleId = '00000000-0000-0000-0000-000000000002'
+// Built-in Cosmos DB SQL data-plane role (not an Azure RBAC role), for the deployer only.
 var dataReaderRoleId = '00000000-0000-0000-0000-000000000001'
+
+var dataActionPrefix = 'Microsoft.DocumentDB/databaseAccounts'
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
   name: name
@@ -60,7 +71,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
   }
 }
 
@@ -115,16 +126,133 @@ resource costs 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
   }
 }
 
-resource dataAccess 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+// Custom data-plane roles: items only (no stored procedures, triggers or container changes).
+resource itemsReadWrite 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-04-15' = {
   parent: account
-  name: guid(account.id, dataPrincipalId, dataContributorRoleId)
+  name: guid(account.id, 'aoai-items-read-write')
   properties: {
-    roleDefinitionId: '${account.id}/sqlRoleDefinitions/${dataContributorRoleId}'
-    principalId: dataPrincipalId
-    scope: '${account.id}/dbs/${databaseName}'
+    roleName: 'AspireAoai items read-write'
+    type: 'CustomRole'
+    assignableScopes: [
+      '${account.id}/dbs/${databaseName}'
+    ]
+    permissions: [
+      {
+        dataActions: [
+          '${dataActionPrefix}/readMetadata'
+          '${dataActionPrefix}/sqlDatabases/containers/items/*'
+          '${dataActionPrefix}/sqlDatabases/containers/executeQuery'
+          '${dataActionPrefix}/sqlDatabases/containers/readChangeFeed'
+        ]
+      }
+    ]
+  }
+}
+
+resource itemsRead 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-04-15' = {
+  parent: account
+  name: guid(account.id, 'aoai-items-read')
+  properties: {
+    roleName: 'AspireAoai items read'
+    type: 'CustomRole'
+    assignableScopes: [
+      '${account.id}/dbs/${databaseName}'
+    ]
+    permissions: [
+      {
+        dataActions: [
+          '${dataActionPrefix}/readMetadata'
+          '${dataActionPrefix}/sqlDatabases/containers/items/read'
+          '${dataActionPrefix}/sqlDatabases/containers/executeQuery'
+          '${dataActionPrefix}/sqlDatabases/containers/readChangeFeed'
+        ]
+      }
+    ]
+  }
+}
+
+resource metadataRead 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-04-15' = {
+  parent: account
+  name: guid(account.id, 'aoai-metadata-read')
+  properties: {
+    roleName: 'AspireAoai metadata read'
+    type: 'CustomRole'
+    assignableScopes: [
+      '${account.id}/dbs/${databaseName}'
+    ]
+    permissions: [
+      {
+        dataActions: [
+          '${dataActionPrefix}/readMetadata'
+        ]
+      }
+    ]
+  }
+}
+
+// Who gets which role where: one assignment per identity, role and scope.
+var databaseScope = '${account.id}/dbs/${databaseName}'
+
+resource apiCache 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, apiPrincipalId, 'cache', 'read-write')
+  properties: {
+    roleDefinitionId: itemsReadWrite.id
+    principalId: apiPrincipalId
+    scope: '${databaseScope}/colls/${cache.name}'
+  }
+}
+
+resource apiCosts 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, apiPrincipalId, 'costs', 'read')
+  properties: {
+    roleDefinitionId: itemsRead.id
+    principalId: apiPrincipalId
+    scope: '${databaseScope}/colls/${costs.name}'
+  }
+  // One at a time: concurrent changes to one account's role assignments can fail with a conflict.
+  dependsOn: [
+    apiCache
+  ]
+}
+
+resource apiMetadata 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, apiPrincipalId, 'database', 'metadata')
+  properties: {
+    roleDefinitionId: metadataRead.id
+    principalId: apiPrincipalId
+    scope: databaseScope
   }
   dependsOn: [
-    database
+    apiCosts
+  ]
+}
+
+resource workerCosts 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, workerPrincipalId, 'costs', 'read-write')
+  properties: {
+    roleDefinitionId: itemsReadWrite.id
+    principalId: workerPrincipalId
+    scope: '${databaseScope}/colls/${costs.name}'
+  }
+  dependsOn: [
+    apiMetadata
+  ]
+}
+
+resource workerMetadata 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, workerPrincipalId, 'database', 'metadata')
+  properties: {
+    roleDefinitionId: metadataRead.id
+    principalId: workerPrincipalId
+    scope: databaseScope
+  }
+  dependsOn: [
+    workerCosts
   ]
 }
 
@@ -138,11 +266,15 @@ resource deployerAccess 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignment
   }
   dependsOn: [
     database
+    workerMetadata
   ]
 }
 
 @description('Account endpoint, https://<name>.documents.azure.com:443/: used alone as the connection string (no key).')
 output endpoint string = account.properties.documentEndpoint
+
+@description('Resource id of the account, for its private endpoint.')
+output id string = account.id
 
 @description('Name of the database.')
 output databaseName string = databaseName

@@ -1,5 +1,5 @@
-// The one user-assigned managed identity that the Api and the Worker run as. Every data-plane
-// permission in this deployment is granted to this identity and to nothing else.
+// A user-assigned managed identity one service runs as (the Api and the Worker each have their own,
+// so each gets only the data-plane permissions its own work needs).
 
 import { resourceTags } from 'types.bicep'
 
@@ -21,7 +21,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 @description('Resource id, for the container apps\' identity blocks.')
 output id string = identity.id
 
-@description('Client id: AZURE_CLIENT_ID for DefaultAzureCredential.')
+@description('Client id: AZURE_CLIENT_ID, for ManagedIdentityCredential.')
 output clientId string = identity.properties.clientId
 
 @description('Object (principal) id: the subject of every role assignment.')

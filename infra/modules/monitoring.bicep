@@ -25,8 +25,8 @@ param retentionInDays int = 30
 @description('Refuse instrumentation-key ingestion (telemetry must carry an Entra ID token). Keep true.')
 param disableLocalAuth bool = true
 
-@description('Object id of the managed identity that publishes telemetry.')
-param publisherPrincipalId string
+@description('Object ids of the managed identities that publish telemetry (the Api\'s and the Worker\'s).')
+param publisherPrincipalIds string[]
 
 // Built-in role: Monitoring Metrics Publisher (telemetry ingestion with an Entra ID token).
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -60,15 +60,15 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
-resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, publisherPrincipalId, monitoringMetricsPublisherRoleId)
+resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in publisherPrincipalIds: {
+  name: guid(appInsights.id, principalId, monitoringMetricsPublisherRoleId)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
-    principalId: publisherPrincipalId
+    principalId: principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 @description('Resource id of the Log Analytics workspace.')
 output workspaceId string = workspace.id

@@ -29,6 +29,9 @@ param embeddings deploymentSpec
 @description('Object id of the managed identity that calls the account.')
 param callerPrincipalId string
 
+@description('Allow access from public networks; false when the Api reaches the account through a private endpoint.')
+param publicNetworkAccess bool = true
+
 @description('Optional object id of a person given the same data access (empty: none).')
 param deployerPrincipalId string = ''
 
@@ -69,7 +72,10 @@ resource account 'Microsoft.CognitiveServices/accounts@2025-06-01' = {
     // A custom subdomain is required for Entra ID authentication.
     customSubDomainName: name
     disableLocalAuth: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
+    networkAcls: {
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
+    }
   }
 }
 
@@ -138,3 +144,6 @@ output endpoint string = account.properties.endpoint
 
 @description('Name of the account.')
 output name string = account.name
+
+@description('Resource id of the account, for its private endpoint.')
+output id string = account.id

@@ -26,8 +26,11 @@ param skuName string = 'Balanced_B0'
 @description('Replicate to a second node (SLA, survives maintenance without losing counters).')
 param highAvailability bool = true
 
-@description('Object id of the managed identity that reads and writes data.')
-param dataPrincipalId string
+@description('Object ids of the managed identities that read and write data (the Api\'s and the Worker\'s).')
+param dataPrincipalIds string[]
+
+@description('Allow access from public networks; false when the services reach the cache through a private endpoint.')
+param publicNetworkAccess bool = true
 
 @description('Optional object id of a person given the same data access (empty: none).')
 param deployerPrincipalId string = ''
@@ -45,7 +48,7 @@ resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   properties: {
     minimumTlsVersion: '1.2'
     highAvailability: highAvailability ? 'Enabled' : 'Disabled'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
   }
 }
 
@@ -67,16 +70,18 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
 
 // "default" is the only access policy Azure Managed Redis offers: data commands on every key,
 // no administrative commands (CONFIG, FLUSHALL, ...). It is the narrowest grant available.
-resource dataAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = {
+// Assignments on one database are applied one at a time.
+@batchSize(1)
+resource dataAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = [for principalId in dataPrincipalIds: {
   parent: database
-  name: 'svc${uniqueString(database.id, dataPrincipalId)}'
+  name: 'svc${uniqueString(database.id, principalId)}'
   properties: {
     accessPolicyName: 'default'
     user: {
-      objectId: dataPrincipalId
+      objectId: principalId
     }
   }
-}
+}]
 
 resource deployerAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = if (!empty(deployerPrincipalId)) {
   parent: database
@@ -92,6 +97,9 @@ resource deployerAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyA
     dataAccess
   ]
 }
+
+@description('Resource id of the cache, for its private endpoint.')
+output id string = cluster.id
 
 @description('Host name of the cache.')
 output hostName string = cluster.properties.hostName

@@ -14,8 +14,8 @@ param location string
 @description('Tags to apply.')
 param tags resourceTags
 
-@description('Object id of the managed identity that pulls images.')
-param pullPrincipalId string
+@description('Object ids of the managed identities that pull images (the Api\'s and the Worker\'s).')
+param pullPrincipalIds string[]
 
 // Built-in role: AcrPull.
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
@@ -33,15 +33,15 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' = {
   }
 }
 
-resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, pullPrincipalId, acrPullRoleId)
+resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in pullPrincipalIds: {
+  name: guid(registry.id, principalId, acrPullRoleId)
   scope: registry
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPullRoleId)
-    principalId: pullPrincipalId
+    principalId: principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 @description('Login server, e.g. acr123.azurecr.io.')
 output loginServer string = registry.properties.loginServer
@@ -49,5 +49,5 @@ output loginServer string = registry.properties.loginServer
 @description('Name of the registry.')
 output name string = registry.name
 
-@description('Id of the AcrPull assignment, so that the container apps are created after it.')
-output pullRoleAssignmentId string = pull.id
+@description('Ids of the AcrPull assignments, so that the container apps are created after them.')
+output pullRoleAssignmentIds string[] = [for (principalId, i) in pullPrincipalIds: pull[i].id]

@@ -31,8 +31,9 @@ internal static partial class AppHostTemplate
         });
 
     /// <summary>
-    /// The container's env entries: the block under the one "env:" key, read as "- name: X" followed by "value: Y".
-    /// Any other line in the block (a secretRef, a second key) fails, so nothing can hide in it.
+    /// The container's env entries: the block under the one "env:" key, read as "- name: X" followed by "value: Y"
+    /// or "secretRef: Z" (returned as <c>secretRef:Z</c>, for the tests to allow one by one). Any other line in the
+    /// block (a second key) fails, so nothing can hide in it.
     /// </summary>
     public static IReadOnlyDictionary<string, string> Environment(string rendered)
     {
@@ -52,8 +53,9 @@ internal static partial class AppHostTemplate
             var name = EnvName().Match(lines[i]);
             Assert.True(name.Success, $"env entry does not start with a name: '{lines[i].Trim()}'");
             var value = i + 1 < lines.Length ? EnvValue().Match(lines[i + 1]) : Match.Empty;
-            Assert.True(value.Success, $"env {name.Groups[1].Value} has no plain value: '{(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}'");
-            result.Add(name.Groups[1].Value, value.Groups[1].Value);
+            var secret = i + 1 < lines.Length ? EnvSecretRef().Match(lines[i + 1]) : Match.Empty;
+            Assert.True(value.Success || secret.Success, $"env {name.Groups[1].Value} has no plain value or secretRef: '{(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}'");
+            result.Add(name.Groups[1].Value, value.Success ? value.Groups[1].Value : "secretRef:" + secret.Groups[1].Value);
             i += 2;
         }
 
@@ -74,6 +76,9 @@ internal static partial class AppHostTemplate
 
     [GeneratedRegex(@"^\s*- name: (\S+)\s*$")]
     private static partial Regex EnvName();
+
+    [GeneratedRegex("^\\s*secretRef: ([a-z0-9-]+)\\s*$")]
+    private static partial Regex EnvSecretRef();
 
     [GeneratedRegex("^\\s*value: \"?([^\"]*)\"?\\s*$")]
     private static partial Regex EnvValue();

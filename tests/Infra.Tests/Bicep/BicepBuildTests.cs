@@ -40,7 +40,8 @@ public sealed partial class BicepBuildTests
     [Fact]
     public void ParametersFile_Builds_WithNoErrorsOrWarnings()
     {
-        var run = BicepCli.Run(BicepCli.InfraDirectory, "build-params", "main.bicepparam", "--stdout");
+        var run = BicepCli.Run(BicepCli.InfraDirectory, new Dictionary<string, string?> { ["AOAI_KEY_HASH_PEPPER"] = InfraSnapshot.TestPepper },
+            "build-params", "main.bicepparam", "--stdout");
 
         Assert.True(run.ExitCode == 0, $"bicep build-params failed:\n{run.StandardError}");
         Assert.Empty(BicepCli.Diagnostics(run));

@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace AspireAoai.Infra.Tests.Bicep;
 
 /// <summary>
-/// The deployment is keyless: no key or secret reaches a container, local (key) auth is off everywhere, and every
-/// data-plane permission is an assignment to the one managed identity.
+/// The deployment is keyless: no key reaches a container (the one secret, the key-hash pepper, is a Key Vault reference
+/// the Api resolves with its identity), local (key) auth is off everywhere, and every data-plane permission is an
+/// assignment to the Api's or the Worker's own managed identity, scoped to what that service does.
 /// </summary>
 public sealed class DeploymentSecurityTests
 {
@@ -14,7 +15,7 @@ public sealed class DeploymentSecurityTests
     private const string OpenAiUser = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
-    private const string CosmosDataContributor = "00000000-0000-0000-0000-000000000002";
+    private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string CosmosDataReader = "00000000-0000-0000-0000-000000000001";
 
     private static readonly string[] ForbiddenInTemplates =
@@ -52,24 +53,49 @@ public sealed class DeploymentSecurityTests
     [Theory]
     [InlineData("api")]
     [InlineData("worker")]
-    public void ContainerAppTemplates_HaveNoSecrets_AndOnlyPlainNonSecretValues(string service)
+    public void ContainerAppTemplates_HaveNoSecretValues_OnlyThePeppersKeyVaultReferenceOnTheApi(string service)
     {
         var text = AppHostTemplate.Text(service);
-        foreach (var forbidden in new[] { "secrets:", "secretRef", "securedParameter", "secretOutput", "connectionString ", "parameter ", "keyVaultUrl", "passwordSecretRef", "password" })
+        foreach (var forbidden in new[] { "securedParameter", "secretOutput", "connectionString ", "parameter ", "passwordSecretRef", "password", "value: \"{{ .Env.AOAI_KEY_HASH_PEPPER" })
         {
             Assert.DoesNotContain(forbidden, text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (service == "api")
+        {
+            // One secret: a Key Vault reference resolved with the Api's own identity, used only as the pepper.
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "keyVaultUrl:"));
+            Assert.Contains("""
+                    secrets:
+                      - name: key-hash-pepper
+                        keyVaultUrl: "{{ .Env.AZURE_KEY_HASH_PEPPER_URI }}"
+                        identity: "{{ .Env.API_MANAGED_IDENTITY_ID }}"
+                """, text, StringComparison.Ordinal);
+            Assert.DoesNotMatch("(?m)^\\s+value: .*[Pp]epper", text);
+        }
+        else
+        {
+            foreach (var forbidden in new[] { "secrets:", "secretRef", "keyVaultUrl" })
+            {
+                Assert.DoesNotContain(forbidden, text, StringComparison.OrdinalIgnoreCase);
+            }
         }
 
         var rendered = AppHostTemplate.Render(service, Default.Value.Outputs);
         var environment = AppHostTemplate.Environment(rendered);
         Assert.NotEmpty(environment);
-        foreach (var (name, value) in environment.Concat(AppHostTemplate.Args(rendered).Select(a => KeyValuePair.Create(a, a))))
+        var secretRefs = environment.Where(e => e.Value.StartsWith("secretRef:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(service == "api" ? ["Gateway__KeyHashPepper=secretRef:key-hash-pepper"] : [], secretRefs.Select(e => $"{e.Key}={e.Value}"));
+        foreach (var (name, value) in environment.Except(secretRefs).Concat(AppHostTemplate.Args(rendered).Select(a => KeyValuePair.Create(a, a))))
         {
-            Assert.DoesNotMatch("(?i)(apikey|password|secret|accountkey|__key$|:key=)", name);
+            Assert.DoesNotMatch("(?i)(apikey|password|secret|pepper|accountkey|__key$|:key=)", name);
             Assert.DoesNotContain("AccountKey", value, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("password", value, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("listKeys", value, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(InfraSnapshot.TestPepper, value, StringComparison.Ordinal);
         }
+
+        Assert.DoesNotContain(InfraSnapshot.TestPepper, string.Join('\n', Default.Value.Outputs.Values), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -85,20 +111,24 @@ public sealed class DeploymentSecurityTests
     [Theory]
     [InlineData("api")]
     [InlineData("worker")]
-    public void ContainerApps_RunAs_TheUserAssignedIdentity_AndPullWithIt(string service)
+    public void EachContainerApp_RunsAs_ItsOwnUserAssignedIdentity_AndPullsWithIt(string service)
     {
         var outputs = Default.Value.Outputs;
-        var identity = Default.Value.Single("Microsoft.ManagedIdentity/userAssignedIdentities");
-        Assert.Contains(identity["name"]!.ToString(), outputs["AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID"], StringComparison.Ordinal);
-        var clientId = outputs["MANAGED_IDENTITY_CLIENT_ID"];
+        var prefix = service.ToUpperInvariant();
+        var identity = Assert.Single(Default.Value.OfType("Microsoft.ManagedIdentity/userAssignedIdentities"),
+            i => i["name"]!.ToString().StartsWith($"id-{service}-", StringComparison.Ordinal));
+        Assert.EndsWith($"/userAssignedIdentities/{identity["name"]}", outputs[$"{prefix}_MANAGED_IDENTITY_ID"], StringComparison.Ordinal);
+        var clientId = outputs[$"{prefix}_MANAGED_IDENTITY_CLIENT_ID"];
         Assert.Contains($"/userAssignedIdentities/{identity["name"]}'", clientId, StringComparison.Ordinal);
         Assert.EndsWith(".clientId]", clientId, StringComparison.Ordinal);
 
         var text = AppHostTemplate.Text(service);
         Assert.Contains("type: UserAssigned", text, StringComparison.Ordinal);
-        Assert.Contains("? \"{{ .Env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID }}\"", text, StringComparison.Ordinal);
-        Assert.Contains("identity: \"{{ .Env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID }}\"", text, StringComparison.Ordinal);
-        Assert.Equal("{{ .Env.MANAGED_IDENTITY_CLIENT_ID }}", AppHostTemplate.Environment(text)["AZURE_CLIENT_ID"]);
+        Assert.Contains($"? \"{{{{ .Env.{prefix}_MANAGED_IDENTITY_ID }}}}\"", text, StringComparison.Ordinal);
+        Assert.Contains($"identity: \"{{{{ .Env.{prefix}_MANAGED_IDENTITY_ID }}}}\"", text, StringComparison.Ordinal);
+        Assert.Equal($"{{{{ .Env.{prefix}_MANAGED_IDENTITY_CLIENT_ID }}}}", AppHostTemplate.Environment(text)["AZURE_CLIENT_ID"]);
+        var other = service == "api" ? "WORKER" : "API";
+        Assert.DoesNotContain($".Env.{other}_MANAGED_IDENTITY", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,38 +152,90 @@ public sealed class DeploymentSecurityTests
         Assert.False((bool?)snapshot.Single("Microsoft.ContainerRegistry/registries")["properties"]!["adminUserEnabled"]);
     }
 
-    [Fact]
-    public void EveryDataPlaneGrant_IsToTheManagedIdentity_WithTheLeastRoleThatWorks()
+    private static string IdentityName(InfraSnapshot snapshot, string service) =>
+        Assert.Single(snapshot.OfType("Microsoft.ManagedIdentity/userAssignedIdentities"),
+            i => i["name"]!.ToString().StartsWith($"id-{service}-", StringComparison.Ordinal))["name"]!.ToString();
+
+    /// <summary>Which service's identity a principal expression names ("api" / "worker"), failing for anything else.</summary>
+    private static string ServiceOf(InfraSnapshot snapshot, JsonNode? principal)
     {
-        var snapshot = Default.Value;
-        var identityName = snapshot.Single("Microsoft.ManagedIdentity/userAssignedIdentities")["name"]!.ToString();
-        void IdentityPrincipal(JsonNode? principal)
+        var expression = (string?)principal;
+        foreach (var service in new[] { "api", "worker" })
         {
-            var expression = (string?)principal;
-            Assert.True(
-                expression is not null
-                && expression.Contains($"/userAssignedIdentities/{identityName}'", StringComparison.Ordinal)
-                && expression.EndsWith(".principalId]", StringComparison.Ordinal),
-                $"Granted to something other than the managed identity: {expression}");
+            if (expression is not null && expression.Contains($"/userAssignedIdentities/{IdentityName(snapshot, service)}'", StringComparison.Ordinal)
+                && expression.EndsWith(".principalId]", StringComparison.Ordinal))
+            {
+                return service;
+            }
         }
 
+        throw new Xunit.Sdk.XunitException($"Granted to something other than a service's managed identity: {expression}");
+    }
+
+    [Fact]
+    public void AzureRoles_GoToTheServiceThatNeedsThem_WithTheLeastRoleThatWorks()
+    {
+        var snapshot = Default.Value;
         var roles = snapshot.OfType("Microsoft.Authorization/roleAssignments");
-        Assert.All(roles, r =>
+        Assert.All(roles, r => Assert.Equal("ServicePrincipal", (string?)r["properties"]!["principalType"]));
+        var granted = roles
+            .Select(r => $"{ServiceOf(snapshot, r["properties"]!["principalId"])} {((string)r["properties"]!["roleDefinitionId"]!).Split('/')[^1]}")
+            .Order().ToArray();
+        Assert.Equal(new[]
         {
-            IdentityPrincipal(r["properties"]!["principalId"]);
-            Assert.Equal("ServicePrincipal", (string?)r["properties"]!["principalType"]);
-        });
-        var granted = roles.Select(r => ((string)r["properties"]!["roleDefinitionId"]!).Split('/')[^1]).Order().ToArray();
-        Assert.Equal(new[] { MonitoringMetricsPublisher, OpenAiUser, OpenAiUser, AcrPull }.Order(), granted);
+            $"api {AcrPull}", $"worker {AcrPull}", $"api {MonitoringMetricsPublisher}", $"worker {MonitoringMetricsPublisher}",
+            $"api {OpenAiUser}", $"api {OpenAiUser}", $"api {KeyVaultSecretsUser}",
+        }.Order(), granted);
 
-        var cosmosGrant = snapshot.Single("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
-        IdentityPrincipal(cosmosGrant["properties"]!["principalId"]);
-        Assert.EndsWith($"/sqlRoleDefinitions/{CosmosDataContributor}", (string)cosmosGrant["properties"]!["roleDefinitionId"]!, StringComparison.Ordinal);
-        Assert.EndsWith("/dbs/aoai", (string)cosmosGrant["properties"]!["scope"]!, StringComparison.Ordinal);
+        // The pepper's reader role is scoped to that one secret, not the vault.
+        var pepperReader = Assert.Single(roles, r => ((string)r["properties"]!["roleDefinitionId"]!).EndsWith(KeyVaultSecretsUser, StringComparison.Ordinal));
+        Assert.StartsWith("[extensionResourceId('", (string)pepperReader["id"]!, StringComparison.Ordinal);
+        Assert.Contains("/secrets/key-hash-pepper', 'Microsoft.Authorization/roleAssignments'", (string)pepperReader["id"]!, StringComparison.Ordinal);
+    }
 
-        var redisGrant = snapshot.Single("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments");
-        IdentityPrincipal(redisGrant["properties"]!["user"]!["objectId"]);
-        Assert.Equal("default", (string?)redisGrant["properties"]!["accessPolicyName"]);
+    [Fact]
+    public void Cosmos_TheApiReadsAndWritesTheCache_AndOnlyReadsCosts_WhileTheWorkerWritesCosts_EachScopedToTheContainer()
+    {
+        var snapshot = Default.Value;
+        var definitions = snapshot.OfType("Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions")
+            .ToDictionary(d => (string)d["properties"]!["roleName"]!, d => d);
+        var actions = definitions.ToDictionary(d => d.Key,
+            d => d.Value["properties"]!["permissions"]![0]!["dataActions"]!.AsArray().Select(a => (string)a!).Order().ToArray());
+        const string prefix = "Microsoft.DocumentDB/databaseAccounts/";
+        Assert.Equal(new[] { prefix + "readMetadata", prefix + "sqlDatabases/containers/executeQuery", prefix + "sqlDatabases/containers/items/*", prefix + "sqlDatabases/containers/readChangeFeed" },
+            actions["AspireAoai items read-write"]);
+        Assert.Equal(new[] { prefix + "readMetadata", prefix + "sqlDatabases/containers/executeQuery", prefix + "sqlDatabases/containers/items/read", prefix + "sqlDatabases/containers/readChangeFeed" },
+            actions["AspireAoai items read"]);
+        Assert.Equal(new[] { prefix + "readMetadata" }, actions["AspireAoai metadata read"]);
+        Assert.All(definitions.Values, d => Assert.Equal("CustomRole", (string?)d["properties"]!["type"]));
+
+        string RoleName(JsonObject assignment)
+        {
+            var id = (string)assignment["properties"]!["roleDefinitionId"]!;
+            return Assert.Single(definitions, d => id.Contains($"'{d.Value["name"]!.ToString().Split('/')[^1]}'", StringComparison.Ordinal)
+                                                   || id.Contains(d.Value["name"]!.ToString().Split('/')[^1], StringComparison.Ordinal)).Key;
+        }
+
+        var grants = snapshot.OfType("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments")
+            .Select(a => $"{ServiceOf(snapshot, a["properties"]!["principalId"])} {RoleName(a)} {((string)a["properties"]!["scope"]!).Split("/dbs/")[^1]}")
+            .Order().ToArray();
+        Assert.Equal(new[]
+        {
+            "api AspireAoai items read-write aoai/colls/cache",
+            "api AspireAoai items read aoai/colls/costs",
+            "api AspireAoai metadata read aoai",
+            "worker AspireAoai items read-write aoai/colls/costs",
+            "worker AspireAoai metadata read aoai",
+        }.Order(), grants);
+    }
+
+    [Fact]
+    public void Redis_BothServicesGetTheDataAccessPolicy_NobodyElse()
+    {
+        var snapshot = Default.Value;
+        var grants = snapshot.OfType("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments");
+        Assert.Equal(new[] { "api", "worker" }, grants.Select(g => ServiceOf(snapshot, g["properties"]!["user"]!["objectId"])).Order());
+        Assert.All(grants, g => Assert.Equal("default", (string?)g["properties"]!["accessPolicyName"]));
     }
 
     [Fact]

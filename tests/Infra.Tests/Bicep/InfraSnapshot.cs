@@ -17,7 +17,11 @@ internal sealed class InfraSnapshot
         "AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_TYPE", "AOAI_GRANT_DEPLOYER_DATA_ACCESS",
         "AOAI_CHAT_CAPACITY", "AOAI_EMBEDDINGS_CAPACITY", "AOAI_DEPLOYMENT_SKU", "AOAI_OPENAI_REGIONS", "AOAI_GATEWAY_CLIENTS",
         "AOAI_COSMOS_SERVERLESS", "AOAI_APPINSIGHTS_DISABLE_LOCAL_AUTH", "AOAI_REDIS_SKU", "AOAI_REDIS_HIGH_AVAILABILITY",
+        "AOAI_KEY_HASH_PEPPER", "AOAI_PRIVATE_NETWORKING",
     ];
+
+    /// <summary>The pepper every snapshot gets unless a test sets (or clears) AOAI_KEY_HASH_PEPPER: main.bicepparam requires one.</summary>
+    public const string TestPepper = "infra-tests-pepper-0123456789abcdefghij";
 
     private const string OutputsProbe = "outputs-probe";
 
@@ -41,6 +45,14 @@ internal sealed class InfraSnapshot
 
     public static InfraSnapshot Create(IReadOnlyDictionary<string, string>? environment = null)
     {
+        var variables = new Dictionary<string, string?>();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
+        return TryCreate(variables, out var failure) ?? throw new Xunit.Sdk.XunitException($"bicep snapshot failed:\n{failure}");
+    }
+
+    /// <summary>The snapshot, or null with bicep's error output in <paramref name="failure"/> (a variable set to null is unset).</summary>
+    public static InfraSnapshot? TryCreate(IReadOnlyDictionary<string, string?> environment, out string failure)
+    {
         // bicep snapshot writes main.snapshot.json beside the parameters file: work on a copy of infra/.
         var workDirectory = Directory.CreateTempSubdirectory("aoai-infra-");
         try
@@ -50,11 +62,16 @@ internal sealed class InfraSnapshot
             var variables = ParameterVariables.ToDictionary(v => v, string? (_) => null);
             variables["AZURE_ENV_NAME"] = "aoai-test";
             variables["AZURE_LOCATION"] = "eastus2";
-            foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
+            variables["AOAI_KEY_HASH_PEPPER"] = TestPepper;
+            foreach (var (name, value) in environment) variables[name] = value;
 
             var run = BicepCli.Run(workDirectory.FullName, variables,
                 "snapshot", "main.bicepparam", "--mode", "overwrite", "--subscription-id", SubscriptionId, "--location", "eastus2");
-            Assert.True(run.ExitCode == 0, $"bicep snapshot failed:\n{run.StandardError}\n{run.StandardOutput}");
+            failure = run.StandardError + "\n" + run.StandardOutput;
+            if (run.ExitCode != 0)
+            {
+                return null;
+            }
 
             var snapshot = JsonNode.Parse(File.ReadAllText(Path.Combine(workDirectory.FullName, "main.snapshot.json")))!.AsObject();
             Assert.Empty(snapshot["diagnostics"]!.AsArray());

@@ -154,7 +154,8 @@ public sealed partial class UpstreamForwarder
         var current = attempt ?? Activity.Current;
         if (current is not null)
         {
-            Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(current.Context, Baggage.Current), message, SetRequestHeader);
+            // Trace context only: baggage (a caller's, or anything added in-process) never goes upstream.
+            Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(current.Context, default), message, SetRequestHeader);
         }
     }
 

@@ -207,9 +207,11 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RedisDown_FailOpen_DoesNotEnforceBudgets()
+    public async Task RedisDown_AClientConfiguredToFailOpen_HasItsBudgetUnenforced()
     {
-        await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1");
+        // Budgets fail closed by default (BudgetFailureModeTests); this client asked for availability instead.
+        await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1",
+            "--Gateway:Clients:0:FailureMode=FailOpen");
         await Db.StringSetAsync(AspireAoai.Api.Usage.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
         await SendAsync(gateway, HttpStatusCode.TooManyRequests);
 

@@ -110,6 +110,12 @@ public sealed partial class CosmosResourceInitializer(
                 return;
             }
 
+            if (_stopping.IsCancellationRequested)
+            {
+                _ready.TrySetCanceled(stoppingToken);
+                return;
+            }
+
             if (ok)
             {
                 LogReady(logger, o.DatabaseName, attempt);
@@ -161,13 +167,13 @@ public sealed partial class CosmosResourceInitializer(
 
             if (o.CreateResources)
             {
-                var created = await CreateAsync(o, ct).ConfigureAwait(false);
+                var created = await CosmosResources.CreateAsync(client, o, ct).ConfigureAwait(false);
                 if (created is not null && _ready.Task.IsCompleted)
                 {
                     LogRecreated(logger, created);
                 }
             }
-            else if (await FindMissingAsync(o, ct).ConfigureAwait(false) is { } missing)
+            else if (await CosmosResources.FindMissingAsync(client, o, ct).ConfigureAwait(false) is { } missing)
             {
                 _missing = missing.Description;
                 _cacheMissing = missing.Cache;
@@ -222,65 +228,6 @@ public sealed partial class CosmosResourceInitializer(
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
-
-    /// <summary>Creates what is missing; returns what it created (null when everything existed).</summary>
-    private async Task<string?> CreateAsync(CosmosOptions o, CancellationToken ct)
-    {
-        var created = new List<string>(3);
-        var db = await client.CreateDatabaseIfNotExistsAsync(o.DatabaseName, cancellationToken: ct).ConfigureAwait(false);
-        if (db.StatusCode == HttpStatusCode.Created) created.Add($"database '{o.DatabaseName}'");
-
-        // DefaultTimeToLive -1: TTL is on, items without a ttl never expire, cache items set their own.
-        var cache = await db.Database.CreateContainerIfNotExistsAsync(
-            new ContainerProperties(o.CacheContainer, CosmosOptions.PartitionKeyPath) { DefaultTimeToLive = -1 },
-            cancellationToken: ct).ConfigureAwait(false);
-        if (cache.StatusCode == HttpStatusCode.Created) created.Add($"container '{o.CacheContainer}'");
-        var costs = await db.Database.CreateContainerIfNotExistsAsync(
-            new ContainerProperties(o.CostsContainer, CosmosOptions.PartitionKeyPath),
-            cancellationToken: ct).ConfigureAwait(false);
-        if (costs.StatusCode == HttpStatusCode.Created) created.Add($"container '{o.CostsContainer}'");
-        return created.Count == 0 ? null : string.Join(", ", created);
-    }
-
-    /// <summary>What is missing, described for a person; null when all exist.</summary>
-    private async Task<MissingResources?> FindMissingAsync(CosmosOptions o, CancellationToken ct)
-    {
-        var db = client.GetDatabase(o.DatabaseName);
-        try
-        {
-            await db.ReadAsync(cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            return new MissingResources($"database '{o.DatabaseName}'", Cache: true, Costs: true);
-        }
-
-        var cache = !await ExistsAsync(db.GetContainer(o.CacheContainer), ct).ConfigureAwait(false);
-        var costs = !await ExistsAsync(db.GetContainer(o.CostsContainer), ct).ConfigureAwait(false);
-        if (!cache && !costs)
-        {
-            return null;
-        }
-
-        var names = cache && costs ? $"containers '{o.CacheContainer}' and '{o.CostsContainer}'"
-            : $"container '{(cache ? o.CacheContainer : o.CostsContainer)}'";
-        return new MissingResources($"{names} of database '{o.DatabaseName}'", cache, costs);
-    }
-
-    private static async Task<bool> ExistsAsync(Container container, CancellationToken ct)
-    {
-        try
-        {
-            await container.ReadContainerAsync(cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-    }
-
-    private sealed record MissingResources(string Description, bool Cache, bool Costs);
 
     private static bool IsTransient(Exception ex) => ex switch
     {

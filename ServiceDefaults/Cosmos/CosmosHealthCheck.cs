@@ -25,9 +25,13 @@ public sealed class CosmosHealthCheck(CosmosClient client, CosmosResourceInitial
             await db.GetContainer(o.CacheContainer).ReadContainerAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
             name = o.CostsContainer;
             await db.GetContainer(o.CostsContainer).ReadContainerAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
-            return initializer.Missing is { } missing
-                ? HealthCheckResult.Degraded($"Cosmos DB {missing} was missing at the last check.")
-                : HealthCheckResult.Healthy();
+            if (initializer.Missing is not null)
+            {
+                // Both exist again (an operator created them): let the initializer see it, so its users stop skipping them.
+                _ = initializer.EnsureAsync(CancellationToken.None);
+            }
+
+            return HealthCheckResult.Healthy();
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -4,7 +4,7 @@ namespace AspireAoai.Api.Caching;
 
 /// <summary>
 /// While the cache circuit is open, reads one entry that never exists every <see cref="Interval"/>, off the request
-/// path, and closes the circuit as soon as the store answers. Without it the cache would wait out the whole break
+/// path, and closes the circuit as soon as the store answers within the lookup timeout. Without it the cache would wait out the whole break
 /// (<c>Gateway:Cache:BreakDuration</c>, 10 s by default) after Cosmos DB is back; with it HITs resume within about a
 /// second. A store that answers "container missing" counts as answering: the store re-creates the container and
 /// lookups skip it until then.
@@ -20,7 +20,8 @@ internal sealed partial class CacheStoreProbe(ICacheStore store, CacheCircuit ci
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var timeoutMs = Math.Max(options.Value.LookupTimeoutMs, 1000);
+        // As fast as a lookup must be: a store that answers, but slower than lookups wait, stays out of the request path.
+        var timeoutMs = options.Value.LookupTimeoutMs;
         try
         {
             while (!stoppingToken.IsCancellationRequested)

@@ -37,18 +37,29 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
         var lines = new List<UsageLine>();
         try
         {
-            await containers.WhenReadyAsync(deadline.Token).ConfigureAwait(false);
-            var query = new QueryDefinition(Query)
-                .WithParameter("@pk", clientId)
-                .WithParameter("@from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-                .WithParameter("@to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            using var feed = containers.Costs.GetItemQueryIterator<AggregateTotals>(query,
-                requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
-            while (feed.HasMoreResults)
+            if (!containers.IsAvailable(containers.Costs) && !await containers.EnsureAsync(deadline.Token).ConfigureAwait(false))
             {
-                foreach (var row in await feed.ReadNextAsync(deadline.Token).ConfigureAwait(false))
+                throw new UsageRecordsUnavailableException("The cost records container does not exist or Cosmos DB is unreachable.");
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                try
                 {
-                    lines.Add(ToLine(row));
+                    await QueryAsync(clientId, from, to, lines, deadline.Token).ConfigureAwait(false);
+                    break;
+                }
+                catch (CosmosException ex) when (attempt == 1 && CosmosNotFound.IsOwnerMissing(ex, CosmosNotFound.Operation.OwnerOnly))
+                {
+                    // A query cannot miss an item: the container is gone (deleted, or a server restarted empty). Re-create it and
+                    // ask again: the answer is what the new container holds (the Worker adds the events it has not acknowledged).
+                    containers.ReportMissing(containers.Costs);
+                    if (!await containers.EnsureAsync(deadline.Token).ConfigureAwait(false))
+                    {
+                        throw new UsageRecordsUnavailableException("The cost records container does not exist (yet).", ex);
+                    }
+
+                    lines.Clear();
                 }
             }
         }
@@ -79,6 +90,23 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
             return c != 0 ? c : string.CompareOrdinal(a.Deployment, b.Deployment);
         });
         return lines;
+    }
+
+    private async Task QueryAsync(string clientId, DateOnly from, DateOnly to, List<UsageLine> lines, CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition(Query)
+            .WithParameter("@pk", clientId)
+            .WithParameter("@from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .WithParameter("@to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        using var feed = containers.Costs.GetItemQueryIterator<AggregateTotals>(query,
+            requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
+        while (feed.HasMoreResults)
+        {
+            foreach (var row in await feed.ReadNextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lines.Add(ToLine(row));
+            }
+        }
     }
 
     private static UsageLine ToLine(AggregateTotals row) => new(row.Period, row.Model ?? "", row.Deployment ?? "-", row.Requests, row.Errors,

@@ -39,6 +39,9 @@ internal sealed class CacheCircuit
         return Interlocked.CompareExchange(ref _openUntilTicks, now + _breakDuration.Ticks, until) == until;
     }
 
+    /// <summary>True while lookups and writes are being skipped (open, or half-open waiting for its probe).</summary>
+    public bool IsOpen => Volatile.Read(ref _openUntilTicks) != 0;
+
     public void Success()
     {
         Volatile.Write(ref _failures, 0);

@@ -42,6 +42,7 @@ public static class CachingExtensions
         });
         services.TryAddSingleton<CacheWriteQueue>();
         services.AddHostedService<CacheWriter>();
+        services.AddHostedService<CacheStoreProbe>();
         services.TryAddSingleton<IResponseCache, ResponseCache>();
         return builder;
     }

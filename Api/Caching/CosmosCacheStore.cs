@@ -13,7 +13,6 @@ namespace AspireAoai.Api.Caching;
 internal sealed class CosmosCacheStore : ICacheStore
 {
     private readonly AoaiContainers _containers;
-    private Task? _ready;
 
     public CosmosCacheStore(AoaiContainers containers) => _containers = containers;
 
@@ -21,8 +20,14 @@ internal sealed class CosmosCacheStore : ICacheStore
     {
         get
         {
-            _ready ??= _containers.WhenReadyAsync(CancellationToken.None);
-            return _ready.IsCompletedSuccessfully;
+            if (_containers.IsAvailable(_containers.Cache))
+            {
+                return true;
+            }
+
+            // Not created yet, or gone: (re-)create in the background; the attempts are paced, so asking often is cheap.
+            _containers.ReportMissing(_containers.Cache);
+            return false;
         }
     }
 
@@ -32,6 +37,12 @@ internal sealed class CosmosCacheStore : ICacheStore
             .ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
+            if (CosmosNotFound.IsOwnerMissing(response, CosmosNotFound.Operation.Item))
+            {
+                // The container (or database) is gone, e.g. the local server restarted empty: a miss, and re-create it.
+                _containers.ReportMissing(_containers.Cache);
+            }
+
             return null;
         }
 
@@ -45,11 +56,27 @@ internal sealed class CosmosCacheStore : ICacheStore
 
     public async Task WriteAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
-        var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(entry, CacheJsonContext.Default.CacheEntry));
-        using var response = await _containers.Cache.UpsertItemStreamAsync(content, new PartitionKey(entry.ClientId), cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, CacheJsonContext.Default.CacheEntry);
+        for (var attempt = 1; ; attempt++)
         {
+            using var response = await _containers.Cache.UpsertItemStreamAsync(new MemoryStream(bytes), new PartitionKey(entry.ClientId),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            // An upsert cannot miss its item: a 404 means the container is gone. Re-create it (joining whoever already
+            // is) and write once more, within the caller's write timeout.
+            if (attempt == 1 && CosmosNotFound.IsOwnerMissing(response, CosmosNotFound.Operation.OwnerOnly))
+            {
+                _containers.ReportMissing(_containers.Cache);
+                if (await _containers.EnsureAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+
             throw new CacheStoreException($"Cosmos DB answered {(int)response.StatusCode} to a cache write.");
         }
     }

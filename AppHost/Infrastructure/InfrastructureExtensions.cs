@@ -38,7 +38,8 @@ internal static class InfrastructureExtensions
             throw new DistributedApplicationException(RedisPackageHint);
         }
 
-        var resource = new LocalRedisResource(name, Path.GetTempPath());
+        var dataDirectory = Directory.CreateDirectory(Path.Combine(LocalData.Directory(builder), "redis")).FullName;
+        var resource = new LocalRedisResource(name, dataDirectory);
         var builderForRedis = builder.AddResource(resource)
             .WithEndpoint(scheme: "tcp", name: LocalRedisResource.EndpointName, isProxied: false)
             .WithArgs(context =>
@@ -47,11 +48,16 @@ internal static class InfrastructureExtensions
                 context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("--bind");
                 context.Args.Add("127.0.0.1");
-                // A developer's Redis: in memory only, so every run starts clean.
+                // Like a database: the append-only file, flushed every second, so a restart keeps the usage stream,
+                // its consumer group and the limits' state (losing at most the last second). No RDB snapshots.
+                context.Args.Add("--dir");
+                context.Args.Add(dataDirectory);
+                context.Args.Add("--appendonly");
+                context.Args.Add("yes");
+                context.Args.Add("--appendfsync");
+                context.Args.Add("everysec");
                 context.Args.Add("--save");
                 context.Args.Add("");
-                context.Args.Add("--appendonly");
-                context.Args.Add("no");
             });
 
         var healthCheckKey = $"{name}-ping";
@@ -103,6 +109,8 @@ internal static class InfrastructureExtensions
                 context.Args.Add("launcher.mjs");
                 context.Args.Add("--port");
                 context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--data-dir");
+                context.Args.Add(Path.Combine(LocalData.Directory(builder), "cosmos"));
             });
         builder.Services.AddHealthChecks().Add(new(healthCheckKey,
             _ => new HttpAnswersHealthCheck(resource.Endpoint, "/"), failureStatus: null, tags: null));

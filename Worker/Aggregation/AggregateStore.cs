@@ -55,6 +55,12 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
                 Remember(cacheKey, doc, response.ETag);
                 return added;
             }
+            catch (CosmosException ex) when (CosmosNotFound.IsOwnerMissing(ex, known is null ? CosmosNotFound.Operation.OwnerOnly : CosmosNotFound.Operation.Item))
+            {
+                // A create cannot miss its item, and a replace says so with sub-status 1003: the container (or database) is
+                // gone. Nothing here is written, so the batch stays unacknowledged until it is back.
+                throw ContainerMissing(ex);
+            }
             catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound
                                              && attempt < _maxAttempts)
             {
@@ -72,17 +78,29 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
     /// <summary>Forgets remembered documents, e.g. after a write whose outcome is unknown.</summary>
     public void Forget() => _cache.Clear();
 
-    private static async Task<(AggregateDocument Doc, string ETag)?> ReadAsync(Container container, AggregateKey key, PartitionKey pk, CancellationToken ct)
+    private async Task<(AggregateDocument Doc, string ETag)?> ReadAsync(Container container, AggregateKey key, PartitionKey pk, CancellationToken ct)
     {
         try
         {
             var response = await container.ReadItemAsync<AggregateDocument>(key.Id, pk, cancellationToken: ct).ConfigureAwait(false);
             return (response.Resource, response.ETag);
         }
+        catch (CosmosException ex) when (CosmosNotFound.IsOwnerMissing(ex, CosmosNotFound.Operation.Item))
+        {
+            throw ContainerMissing(ex);
+        }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
+    }
+
+    private CostsContainerMissingException ContainerMissing(CosmosException ex)
+    {
+        // What we remember came from the container that is gone.
+        _cache.Clear();
+        containers.ReportMissing(containers.Costs);
+        return new CostsContainerMissingException(ex);
     }
 
     private void Remember((string, string) cacheKey, AggregateDocument doc, string etag)
@@ -92,3 +110,11 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
         _cache[cacheKey] = (doc, etag);
     }
 }
+
+/// <summary>
+/// The <c>costs</c> container (or its database) does not exist: it was deleted, or the server came back empty. The
+/// resource initializer has been told and re-creates it (when <c>Cosmos:CreateResources</c> allows); the batch stays
+/// unacknowledged and is applied once the container is back.
+/// </summary>
+public sealed class CostsContainerMissingException(Exception? inner = null)
+    : Exception("The Cosmos DB costs container does not exist.", inner);

@@ -30,6 +30,7 @@ public sealed partial class CostAggregationService(
         var backoff = _options.ErrorBackoff;
         var retryOwnPending = false;
         var groupReady = false;
+        var costsMissing = false;
         var claimCursor = (RedisValue)"0-0";
         var nextClaim = time.GetTimestamp();
         var nextSample = time.GetTimestamp();
@@ -40,13 +41,22 @@ public sealed partial class CostAggregationService(
             heartbeat.Beat();
             try
             {
+                if (!containers.IsAvailable(containers.Costs))
+                {
+                    // Not created yet (Cosmos starting) or gone (deleted, a server restarted empty): wait for the one
+                    // (re-)creation attempt in slices, so the loop keeps beating. Pending entries wait with us.
+                    var ensured = containers.EnsureAsync(stoppingToken);
+                    await Task.WhenAny(ensured, Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken)).ConfigureAwait(false);
+                    if (!ensured.IsCompleted || !await ensured.ConfigureAwait(false)) continue;
+                    if (costsMissing)
+                    {
+                        LogCostsBack(logger);
+                        costsMissing = false;
+                    }
+                }
+
                 if (!groupReady)
                 {
-                    // Wait for the containers in slices, so the loop keeps beating while Cosmos starts.
-                    var ready = containers.WhenReadyAsync(stoppingToken);
-                    await Task.WhenAny(ready, Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken)).ConfigureAwait(false);
-                    if (!ready.IsCompleted) continue;
-                    await ready.ConfigureAwait(false);
                     await stream.EnsureGroupAsync().ConfigureAwait(false);
                     groupReady = true;
                 }
@@ -110,6 +120,14 @@ public sealed partial class CostAggregationService(
             {
                 break;
             }
+            catch (CostsContainerMissingException)
+            {
+                // Nothing of the batch was acknowledged: it stays pending with us and is applied once the container is
+                // back (the top of the loop waits for the re-creation instead of a blind back-off).
+                if (!costsMissing) LogCostsMissing(logger);
+                costsMissing = true;
+                retryOwnPending = groupReady;
+            }
             catch (Exception ex)
             {
                 // The batch stays pending with us: read it again before anything new.
@@ -167,6 +185,12 @@ public sealed partial class CostAggregationService(
 
     [LoggerMessage(EventId = 7307, Level = LogLevel.Debug, Message = "Claim scan took {Count} entries; next cursor {Cursor}")]
     private static partial void LogClaimScan(ILogger logger, int count, string cursor);
+
+    [LoggerMessage(EventId = 7308, Level = LogLevel.Warning, Message = "The Cosmos DB costs container is missing; usage entries stay pending until it is back")]
+    private static partial void LogCostsMissing(ILogger logger);
+
+    [LoggerMessage(EventId = 7309, Level = LogLevel.Information, Message = "The Cosmos DB costs container is back; applying the pending usage entries")]
+    private static partial void LogCostsBack(ILogger logger);
 
     [LoggerMessage(EventId = 7306, Level = LogLevel.Information, Message = "Cost aggregator {Consumer} stopped")]
     private static partial void LogStopped(ILogger logger, string consumer);

@@ -13,12 +13,15 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     private DistributedApplication? _app;
 
+    /// <summary>A throw-away data folder: the tests never read or write the developer's <c>AppHost/.data</c>.</summary>
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "aoai-apphost-test-" + Guid.NewGuid().ToString("N")[..8]);
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--Infrastructure:Mode=local"]);
+            ["--Infrastructure:Mode=local", $"--Infrastructure:DataDirectory={_dataDirectory}"]);
         _app = await builder.BuildAsync();
 
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -35,6 +38,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A server still shutting down may hold a file for a moment; the temp folder is cleaned eventually.
         }
     }
 }

@@ -6,22 +6,29 @@ namespace AspireAoai.TestSupport;
 
 /// <summary>
 /// The Node Cosmos DB-compatible server (AppHost/LocalInfra/cosmos-server/launcher.mjs) on a free loopback port.
-/// In memory: every instance starts empty. The first start on a fresh checkout runs npm ci (about 30 s).
+/// In memory (every start is empty) unless started with a data folder (<c>--data-dir</c>: then a restart loads what was
+/// saved). It can be stopped and started again on the same port. The first start on a fresh checkout runs npm ci
+/// (about 30 s).
 /// </summary>
 public sealed class CosmosServer : IAsyncDisposable
 {
     /// <summary>The Cosmos DB emulator's published, well-known key. The local server accepts any key.</summary>
     public const string WellKnownKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
-    private readonly Process _process;
-    private readonly StringBuilder _output;
+    private readonly string? _dataDirectory;
+    private Process _process;
+    private StringBuilder _output;
 
-    private CosmosServer(int port, Process process, StringBuilder output)
+    private CosmosServer(int port, Process process, StringBuilder output, string? dataDirectory)
     {
         Port = port;
         _process = process;
         _output = output;
+        _dataDirectory = dataDirectory;
     }
+
+    /// <summary>True while the server process runs.</summary>
+    public bool IsRunning => !_process.HasExited;
 
     public int Port { get; }
 
@@ -33,14 +40,19 @@ public sealed class CosmosServer : IAsyncDisposable
     /// <summary>The launcher's folder in this checkout.</summary>
     public static string LauncherDirectory => Path.Combine(RepositoryRoot.Path, "AppHost", "LocalInfra", "cosmos-server");
 
-    public static async Task<CosmosServer> StartAsync()
+    public static Task<CosmosServer> StartAsync() => StartAsync(null);
+
+    /// <summary>Starts a server on a free port; with <paramref name="dataDirectory"/> it keeps its data there (the caller owns the folder).</summary>
+    public static async Task<CosmosServer> StartAsync(string? dataDirectory)
     {
         // A free port can be taken by another process between picking and binding it; pick again then.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(FreePort.Next()).ConfigureAwait(false);
+                var port = FreePort.Next();
+                var (process, output) = await LaunchAsync(port, dataDirectory).ConfigureAwait(false);
+                return new CosmosServer(port, process, output, dataDirectory);
             }
             catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
             {
@@ -48,7 +60,36 @@ public sealed class CosmosServer : IAsyncDisposable
         }
     }
 
-    private static async Task<CosmosServer> StartOnceAsync(int port)
+    /// <summary>Stops the server (SIGTERM: a server with a data folder saves it first); the port stays this server's.</summary>
+    public async Task StopAsync()
+    {
+        ChildProcesses.Terminate(_process);
+        if (!_process.WaitForExit(5_000)) ChildProcesses.KillQuietly(_process);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        ChildProcesses.Untrack(_process);
+    }
+
+    /// <summary>Starts again on the same port, as a restart from the dashboard does: empty, or with its saved data when it has a data folder.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (!_process.HasExited) await StopAsync().ConfigureAwait(false);
+        _process.Dispose();
+        // The port was just released; another process could take it in between, so try a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                (_process, _output) = await LaunchAsync(Port, _dataDirectory).ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException ex) when (attempt < 5 && ex.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+                await Task.Delay(200).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<(Process Process, StringBuilder Output)> LaunchAsync(int port, string? dataDirectory)
     {
         var psi = new ProcessStartInfo("node")
         {
@@ -60,6 +101,11 @@ public sealed class CosmosServer : IAsyncDisposable
         psi.ArgumentList.Add("launcher.mjs");
         psi.ArgumentList.Add("--port");
         psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (dataDirectory is not null)
+        {
+            psi.ArgumentList.Add("--data-dir");
+            psi.ArgumentList.Add(dataDirectory);
+        }
 
         var output = new StringBuilder();
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -76,7 +122,6 @@ public sealed class CosmosServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new CosmosServer(port, process, output);
         try
         {
             // Long enough for the first run's npm ci.
@@ -84,11 +129,16 @@ public sealed class CosmosServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            await server.DisposeAsync();
-            throw new InvalidOperationException($"The Cosmos server did not start on port {port}: {ex.Message}\n{server.Output}", ex);
+            ChildProcesses.Terminate(process);
+            if (!process.WaitForExit(5_000)) ChildProcesses.KillQuietly(process);
+            ChildProcesses.Untrack(process);
+            process.Dispose();
+            string log;
+            lock (output) log = output.ToString();
+            throw new InvalidOperationException($"The Cosmos server did not start on port {port}: {ex.Message}\n{log}", ex);
         }
 
-        return server;
+        return (process, output);
     }
 
     /// <summary>What the server printed so far.</summary>

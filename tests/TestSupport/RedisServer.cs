@@ -5,8 +5,9 @@ using System.Text;
 namespace AspireAoai.TestSupport;
 
 /// <summary>
-/// A real <c>redis-server</c> on a free loopback port, in memory only. It can be stopped, restarted on the same
-/// port and killed, to test what clients do when Redis goes away.
+/// A real <c>redis-server</c> on a free loopback port, in memory only unless started with a data folder (then with the
+/// append-only file, fsync every second, as the AppHost runs it). It can be stopped, restarted on the same port and
+/// killed, to test what clients do when Redis goes away.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -15,7 +16,13 @@ public sealed class RedisServer : IAsyncDisposable
     private Process? _process;
     private readonly StringBuilder _output = new();
 
-    private RedisServer(int port) => Port = port;
+    private readonly string? _dataDirectory;
+
+    private RedisServer(int port, string? dataDirectory = null)
+    {
+        Port = port;
+        _dataDirectory = dataDirectory;
+    }
 
     public int Port { get; }
 
@@ -24,13 +31,22 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a server on a free port.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a server on a free port, in memory only.</summary>
+    public static Task<RedisServer> StartAsync() => StartAsync(null);
+
+    /// <summary>
+    /// Starts a server on a free port that keeps its data in <paramref name="dataDirectory"/> (created if missing) with
+    /// <c>appendonly yes</c> and <c>appendfsync everysec</c>, so <see cref="RestartAsync"/> keeps what was written.
+    /// The caller owns the folder (use a throw-away one).
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(string? dataDirectory)
     {
+        if (dataDirectory is not null) Directory.CreateDirectory(dataDirectory);
+
         // A free port can be taken by another process between picking and binding it; pick again then.
         for (var attempt = 1; ; attempt++)
         {
-            var server = new RedisServer(FreePort.Next());
+            var server = new RedisServer(FreePort.Next(), dataDirectory);
             try
             {
                 await server.StartProcessAsync();
@@ -64,7 +80,7 @@ public sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>Starts again on the same port, empty (no persistence).</summary>
+    /// <summary>Starts again on the same port: empty in memory-only mode, with its data when started with a data folder.</summary>
     public async Task RestartAsync()
     {
         await StopAsync();
@@ -86,11 +102,14 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = _dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--dir", _dataDirectory, "--appendonly", "yes", "--appendfsync", "everysec"];
         foreach (var arg in new[]
                  {
                      "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
-                 })
+                     "--save", "", "--daemonize", "no", "--protected-mode", "yes",
+                 }.Concat(persistence))
         {
             psi.ArgumentList.Add(arg);
         }

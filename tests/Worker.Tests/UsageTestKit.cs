@@ -61,10 +61,11 @@ public sealed class UsageTestKit : IAsyncDisposable
     };
 
     /// <summary>An in-process Worker (the same registrations as Worker/Program.cs, without the web server).</summary>
-    public IHost BuildWorker(Dictionary<string, string?>? overrides = null, TimeSpan? claimIdle = null)
+    public IHost BuildWorker(Dictionary<string, string?>? overrides = null, TimeSpan? claimIdle = null, ILoggerProvider? logs = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null) builder.Logging.AddProvider(logs);
         builder.Configuration.AddInMemoryCollection(Settings(claimIdle));
         if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
         builder.AddAoaiRedis();

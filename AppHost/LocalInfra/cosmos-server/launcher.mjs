@@ -1,33 +1,34 @@
 #!/usr/bin/env node
 // Local Cosmos DB-compatible server (NoSQL API, plain HTTP) for offline runs and tests.
 //
-// Wraps npm @vercel/cosmosdb-server (in-memory, accepts any key) and fixes the two things its CLI
-// gets wrong for the .NET SDK: it closes the connection after every response (so every call pays a
-// TCP handshake), and a point read of a missing item answers 500 instead of 404 NotFound (so the SDK
-// throws an unexpected error instead of CosmosException(NotFound)).
+// Serves npm @vercel/cosmosdb-server's data model and handlers through our own request loop
+// (server.mjs): keep-alive connections, 404 NotFound for a missing item, 404 with sub-status 1003 for
+// items of a missing database or container (as Cosmos DB answers), and optional persistence
+// (snapshot.mjs).
 //
-// Usage: node launcher.mjs [--port N] [--host 127.0.0.1]
+// Usage: node launcher.mjs [--port N] [--host 127.0.0.1] [--data-dir DIR]
 //   --port defaults to env PORT, then 8081. --host defaults to 127.0.0.1 (never all interfaces).
-// Prints exactly one line "cosmos-server listening on http://HOST:PORT" on stdout when ready; npm
-// and diagnostics go to stderr. Exits 0 on SIGTERM / SIGINT.
+//   --data-dir: keep the data in DIR/cosmos-data.json (written at most once a second after a change and
+//   at a clean stop, loaded at start). Without it the server is in memory only and starts empty.
+// Prints exactly one line "cosmos-server listening on http://HOST:PORT" on stdout when ready (after
+// the data is loaded); npm and diagnostics go to stderr. Exits 0 on SIGTERM / SIGINT.
 //
 // Only Node built-ins are imported up front: on a fresh checkout node_modules is installed first.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AsyncLocalStorage } from "node:async_hooks";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const args = { port: process.env.PORT ?? "8081", host: "127.0.0.1" };
+  const args = { port: process.env.PORT ?? "8081", host: "127.0.0.1", dataDir: null };
   for (let i = 0; i < argv.length; i += 1) {
     const key = argv[i];
     if (key === "--port" || key === "-p") args.port = argv[++i];
     else if (key === "--host") args.host = argv[++i];
+    else if (key === "--data-dir") args.dataDir = argv[++i];
     else if (key === "--help" || key === "-h") args.help = true;
     else {
       process.stderr.write(`cosmos-server: unknown argument '${key}'\n`);
@@ -96,48 +97,19 @@ try {
   process.exit(1);
 }
 
-const require = createRequire(import.meta.url);
-const { createHttpServer } = require("@vercel/cosmosdb-server");
+const { createServer } = await import("./server.mjs");
+const { Snapshot } = await import("./snapshot.mjs");
+const log = (message) => process.stderr.write(`cosmos-server: ${message}\n`);
+const snapshot = args.dataDir ? new Snapshot(args.dataDir, log) : null;
 
-// GET /dbs/{db}/colls/{coll}/docs/{id}: a point read. The package looks the document up and then
-// dereferences it without a check, so a missing item throws a TypeError that its handler turns
-// into 500. We recognise exactly that case per request and answer what Cosmos DB answers.
-const pointRead = /^\/dbs\/[^/]+\/colls\/[^/]+\/docs\/[^/?]+\/?(\?.*)?$/;
-const requestScope = new AsyncLocalStorage();
-
-const originalConsoleError = console.error.bind(console);
-console.error = (...items) => {
-  const scope = requestScope.getStore();
-  if (scope?.isPointRead && items[0] instanceof TypeError) {
-    scope.missingItem = true; // expected for a missing item: not worth a stack trace
-    return;
-  }
-  originalConsoleError(...items);
-};
-
-const server = createHttpServer({ keepAlive: true });
-
-// Put our wrapper around the package's request listener.
-const [packageListener] = server.listeners("request");
-server.removeAllListeners("request");
-server.on("request", (req, res) => {
-  const scope = { isPointRead: req.method === "GET" && pointRead.test(req.url ?? ""), missingItem: false };
-  if (scope.isPointRead) {
-    const end = res.end.bind(res);
-    res.end = (chunk, ...rest) => {
-      if (res.statusCode === 500 && scope.missingItem && !res.headersSent) {
-        res.statusCode = 404;
-        res.setHeader("content-type", "application/json");
-        res.setHeader("x-ms-substatus", "0");
-        return end(JSON.stringify({
-          code: "NotFound",
-          message: "Entity with the specified id does not exist in the system.",
-        }));
-      }
-      return end(chunk, ...rest);
-    };
-  }
-  requestScope.run(scope, () => packageListener(req, res));
+const server = createServer({
+  onChange: () => snapshot?.changed(),
+  onListening: (account) => {
+    // Runs before the first request is served: clients never see the server half loaded.
+    if (!snapshot) return;
+    const loaded = snapshot.load(account);
+    log(`data folder ${snapshot.directory}: loaded ${loaded.databases} databases, ${loaded.containers} containers, ${loaded.items} items`);
+  },
 });
 
 // Keep idle connections longer than the .NET handler's pooled idle timeout would normally reuse them,
@@ -146,7 +118,7 @@ server.keepAliveTimeout = 120_000;
 server.headersTimeout = 125_000;
 
 server.on("error", (err) => {
-  process.stderr.write(`cosmos-server: ${err.message}\n`);
+  log(err.message);
   process.exit(1);
 });
 
@@ -161,6 +133,7 @@ function stop(signal) {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`cosmos-server: ${signal}, shutting down\n`);
+  snapshot?.flush();
   server.close(() => process.exit(0));
   server.closeAllConnections?.();
   // Never hang on a stuck socket.

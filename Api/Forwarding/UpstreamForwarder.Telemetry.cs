@@ -35,8 +35,8 @@ public sealed partial class UpstreamForwarder
     private void Complete(GatewayRequest request, Deployment deployment, int status, ResponseObserver observer, Activity? activity,
         TimeSpan duration, RequestState state)
     {
+        // The callers captured the observer's usage (and estimated it when it was missing) before.
         state.Status = status;
-        state.Capture(observer);
 
         var tags = new TagList
         {

@@ -342,7 +342,10 @@ public sealed partial class UpstreamForwarder
             http.TraceIdentifier, request.Client.Id, request.Pool.Model, state.ResponseModel, deployment?.Name, deployment?.Region,
             state.InputTokens, state.CachedInputTokens, state.OutputTokens, CacheHit: false, status, request.Parsed.Stream, state.Attempts,
             _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, state.TimeToFirstByte?.TotalMilliseconds,
-            state.PricedAt ?? _time.GetUtcNow()));
+            state.PricedAt ?? _time.GetUtcNow())
+        {
+            Estimated = state.Estimated,
+        });
     }
 
     private enum AttemptOutcome
@@ -394,6 +397,9 @@ public sealed partial class UpstreamForwarder
         public DateTimeOffset? PricedAt;
 
         public bool UsageKnown;
+
+        /// <summary>The tokens are the gateway's count, not the upstream's: the stream ended without its usage chunk.</summary>
+        public bool Estimated;
 
         public void Capture(ResponseObserver observer)
         {

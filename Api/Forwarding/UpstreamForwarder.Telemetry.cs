@@ -129,7 +129,7 @@ public sealed partial class UpstreamForwarder
         TimeSpan cooldown, DateTimeOffset now)
     {
         deployment.RecordFailure(reason, status, now);
-        var cooled = deployment.CoolDown(now + cooldown);
+        var cooled = cooldown > TimeSpan.Zero && deployment.CoolDown(now + cooldown);
         if (cooled)
         {
             _telemetry.Cooldowns.Add(1, new("aoai.deployment", deployment.Name), new("aoai.cooldown.reason", reason));

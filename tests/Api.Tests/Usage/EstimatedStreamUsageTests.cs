@@ -108,6 +108,28 @@ public sealed class EstimatedStreamUsageTests : IAsyncLifetime
         Assert.Equal(expected, charged);
     }
 
+    [Fact]
+    public async Task AClientThatLeavesBeforeTheAnswerStarts_KeepsItsAdmissionCharge()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await _sim.AddFaultAsync("slow", count: 1, delayMs: 3000, deployment: Deployment);
+        const string body = """{"model":"gpt-4o","messages":[{"role":"user","content":"I will not wait for this"}],"max_tokens":40,"stream":true}""";
+        using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gateway.Http.PostAsync("v1/chat/completions", GatewayHost.Json(body), leave.Token));
+        }
+
+        var usage = Assert.Single(await new UsageStreamProbe(_mux.GetDatabase()).WaitForAsync(1, TimeSpan.FromSeconds(20)));
+        Assert.Equal(499, usage.Status);
+
+        // Nothing was generated that the gateway could count, so the admission estimate stands instead of a refund.
+        var estimate = gateway.Services.GetRequiredService<TokenEstimator>().Estimate(
+            AspireAoai.Api.Parsing.OperationKind.ChatCompletions, "gpt-4o", System.Text.Encoding.UTF8.GetBytes(body), 40, null);
+        var db = _mux.GetDatabase();
+        await Task.Delay(500); // a refund would be flushed within 50 ms
+        Assert.Equal(estimate, (long)await db.HashGetAsync("aoai:rl:client:test", "tt"));
+    }
+
     /// <summary>The npm <c>openai</c> package's AzureOpenAI client streaming <see cref="Streams"/> chats (tests/Api.Tests/npm/streams.mjs).</summary>
     private static async Task<JsonElement> RunNpmStreamsAsync(GatewayHost gateway, string apiVersion, string mode)
     {

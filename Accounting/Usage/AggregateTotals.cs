@@ -26,6 +26,15 @@ public class AggregateTotals
     public long SavedInputTokens { get; set; }
     public long SavedOutputTokens { get; set; }
 
+    /// <summary>Requests whose tokens are the gateway's estimate (a stream that ended without a usage chunk).</summary>
+    public long EstimatedRequests { get; set; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that was estimated.</summary>
+    public long EstimatedInputTokens { get; set; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that was estimated.</summary>
+    public long EstimatedOutputTokens { get; set; }
+
     /// <summary>USD of the priced events as an exact decimal string; null while no event had a price.</summary>
     public string? Cost { get; set; }
 

@@ -47,6 +47,13 @@ public sealed record UsageEvent(
     /// <summary>Longest accepted client id, model, deployment or region (Cosmos ids are at most 255 characters).</summary>
     public const int MaxNameLength = 100;
 
+    /// <summary>
+    /// True when the tokens are the gateway's count, not the upstream's (<c>est</c>, schema version 4 on): a stream that
+    /// ended without a usage chunk is charged its prompt as counted at admission plus the completion tokens of the text
+    /// relayed. Events of older versions are exact (false).
+    /// </summary>
+    public bool Estimated { get; init; }
+
     /// <summary>Whether the request failed from the client's point of view (status 400 or above).</summary>
     public bool IsError => Status >= 400;
 
@@ -67,8 +74,11 @@ public sealed record UsageEvent(
         UsageFields.RequestId, UsageFields.Timestamp, UsageFields.Client, UsageFields.Model, UsageFields.PricedModel,
         UsageFields.Deployment, UsageFields.Region, UsageFields.InputTokens, UsageFields.CachedInputTokens,
         UsageFields.OutputTokens, UsageFields.CacheHit, UsageFields.SavedInputTokens, UsageFields.SavedOutputTokens,
-        UsageFields.Status, UsageFields.LatencyMs, UsageFields.TimeToFirstByteMs, UsageFields.Stream,
+        UsageFields.Status, UsageFields.LatencyMs, UsageFields.TimeToFirstByteMs, UsageFields.Stream, UsageFields.Estimated,
     ];
+
+    /// <summary>Values of a packed event in schema versions 2 and 3, which end before <see cref="UsageFields.Estimated"/>.</summary>
+    private const int PackedV3Length = 17;
 
     // Which packed positions hold names (JSON strings); the others hold integers.
     private static readonly bool[] PackedIsName = Packed.Select(IsNameField).ToArray();
@@ -141,6 +151,7 @@ public sealed record UsageEvent(
         writer.WriteNumberValue(LatencyMs);
         writer.WriteNumberValue(TimeToFirstByteMs);
         writer.WriteNumberValue(Streamed ? 1 : 0);
+        writer.WriteNumberValue(Estimated ? 1 : 0);
         writer.WriteEndArray();
     }
 
@@ -169,7 +180,7 @@ public sealed record UsageEvent(
 
     /// <summary>
     /// Reads a stream entry of any schema version and adds its events to <paramref name="events"/>: one for versions 1
-    /// and 2, up to <see cref="UsageStream.MaxEventsPerEntry"/> for version 3. Returns false with a short reason (safe to
+    /// and 2, up to <see cref="UsageStream.MaxEventsPerEntry"/> for versions 3 and 4. Returns false with a short reason (safe to
     /// log: it never contains values), adding nothing, when the entry or any of its events is malformed; such entries are
     /// dead-lettered whole, never retried.
     /// </summary>
@@ -200,7 +211,7 @@ public sealed record UsageEvent(
         }
 
         var version = fields.GetValueOrDefault(UsageFields.Version);
-        if (fields.ContainsKey(UsageFields.Event) || version is "2" or "3")
+        if (fields.ContainsKey(UsageFields.Event) || version is "2" or "3" or "4")
         {
             var first = events.Count;
             if (TryUnpack(entry, fields, events, out error))
@@ -222,16 +233,16 @@ public sealed record UsageEvent(
     }
 
     /// <summary>
-    /// Schema versions 2 and 3: exactly the fields <c>v</c> and <c>e</c>; <c>e</c> is one packed event (version 2) or a
-    /// JSON array of them (version 3). Each event's values are checked by the same rules as version 1's fields.
+    /// Schema versions 2 to 4: exactly the fields <c>v</c> and <c>e</c>; <c>e</c> is one packed event (version 2) or a
+    /// JSON array of them (versions 3 and 4; a version 4 event has one more value, <c>est</c>). Each event's values are checked by the same rules as version 1's fields.
     /// </summary>
     private static bool TryUnpack(StreamEntry entry, Dictionary<string, string> fields, List<UsageEvent> events,
         [NotNullWhen(false)] out string? error)
     {
         var version = fields.GetValueOrDefault(UsageFields.Version);
-        if (version is not ("2" or "3"))
+        if (version is not ("2" or "3" or "4"))
         {
-            error = $"field '{UsageFields.Event}' belongs to schema versions 2 and 3";
+            error = $"field '{UsageFields.Event}' belongs to schema versions 2 to 4";
             return false;
         }
 
@@ -329,11 +340,12 @@ public sealed record UsageEvent(
         [NotNullWhen(false)] out string? error)
     {
         var fields = new Dictionary<string, string>(Packed.Length + 1, StringComparer.Ordinal) { [UsageFields.Version] = version };
-        for (var i = 0; i < Packed.Length; i++)
+        var length = version is "2" or "3" ? PackedV3Length : Packed.Length;
+        for (var i = 0; i < length; i++)
         {
             if (!reader.Read() || reader.TokenType == System.Text.Json.JsonTokenType.EndArray)
             {
-                error = $"field '{UsageFields.Event}' has {i} values, not {Packed.Length}";
+                error = $"field '{UsageFields.Event}' has {i} values, not {length}";
                 return false;
             }
 
@@ -349,7 +361,7 @@ public sealed record UsageEvent(
 
         if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
         {
-            error = $"field '{UsageFields.Event}' has more than {Packed.Length} values";
+            error = $"field '{UsageFields.Event}' has more than {length} values";
             return false;
         }
 
@@ -398,6 +410,8 @@ public sealed record UsageEvent(
         if (!Long(f, UsageFields.LatencyMs, out var latency, out error)) return false;
         if (!Long(f, UsageFields.TimeToFirstByteMs, out var ttfb, out error)) return false;
         if (!Flag(f, UsageFields.Stream, out var streamed, out error)) return false;
+        var estimated = false;
+        if (version >= 4 && !Flag(f, UsageFields.Estimated, out estimated, out error)) return false;
 
         if (cachedInput > input)
         {
@@ -412,7 +426,10 @@ public sealed record UsageEvent(
         }
 
         usage = new UsageEvent(rid, DateTimeOffset.FromUnixTimeMilliseconds(ts), client, model, priced, dep, region,
-            input, cachedInput, output, hit, savedIn, savedOut, status, latency, ttfb, streamed);
+            input, cachedInput, output, hit, savedIn, savedOut, status, latency, ttfb, streamed)
+        {
+            Estimated = estimated,
+        };
         return true;
     }
 

@@ -24,9 +24,10 @@ public static class UsageStream
     /// <summary>
     /// The schema version this library writes and the newest it reads. Version 1 had one stream field per value and
     /// version 2 packed one event's values into one field (<see cref="UsageFields.Event"/>); version 3 packs several
-    /// events into that field, one entry per append call of the Api. All three are read.
+    /// events into that field, one entry per append call of the Api; version 4 adds one value to each event,
+    /// <see cref="UsageFields.Estimated"/>. All four are read.
     /// </summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>The most events one entry may hold (the Api writes at most 64); an entry with more is malformed.</summary>
     public const int MaxEventsPerEntry = 1024;
@@ -62,6 +63,9 @@ public static class UsageFields
     public const string LatencyMs = "lat";
     public const string TimeToFirstByteMs = "ttfb";
     public const string Stream = "stream";
+
+    /// <summary>Schema version 4 on: 1 when the tokens are the gateway's estimate of a stream without usage.</summary>
+    public const string Estimated = "est";
 
     /// <summary>Added to a dead-lettered entry: why it was rejected.</summary>
     public const string DeadLetterReason = "dead_reason";

@@ -27,7 +27,8 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
 {
     private const string Query =
         "SELECT c.period, c.model, c.deployment, c.requests, c.errors, c.inputTokens, c.cachedInputTokens, c.outputTokens, " +
-        "c.cacheHits, c.savedInputTokens, c.savedOutputTokens, c.cost, c.savedCost, c.unpricedRequests FROM c " +
+        "c.cacheHits, c.savedInputTokens, c.savedOutputTokens, c.cost, c.savedCost, c.unpricedRequests, " +
+        "c.estimatedRequests, c.estimatedInputTokens, c.estimatedOutputTokens FROM c " +
         "WHERE c.clientId = @pk AND c.kind = 'usage' AND c.period >= @from AND c.period <= @to";
 
     public async Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
@@ -111,7 +112,13 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
 
     private static UsageLine ToLine(AggregateTotals row) => new(row.Period, row.Model ?? "", row.Deployment ?? "-", row.Requests, row.Errors,
         row.InputTokens, row.CachedInputTokens, row.OutputTokens, row.InputTokens + row.OutputTokens, row.CacheHits, row.SavedInputTokens,
-        row.SavedOutputTokens, row.Cost, row.SavedCost, row.UnpricedRequests);
+        row.SavedOutputTokens, row.Cost, row.SavedCost, row.UnpricedRequests)
+    {
+        // Documents written before the Worker counted estimates lack these fields: they read as 0.
+        EstimatedRequests = row.EstimatedRequests,
+        EstimatedInputTokens = row.EstimatedInputTokens,
+        EstimatedOutputTokens = row.EstimatedOutputTokens,
+    };
 }
 
 /// <summary>No Cosmos DB connection: every read is unavailable, with a message that says why.</summary>

@@ -20,7 +20,17 @@ public sealed record UsageLine(
     long SavedOutputTokens,
     string? Cost,
     string? SavedCost,
-    long UnpricedRequests);
+    long UnpricedRequests)
+{
+    /// <summary>Requests charged with the gateway's estimate (streams that ended without a usage chunk).</summary>
+    public long EstimatedRequests { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that was estimated.</summary>
+    public long EstimatedInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that was estimated.</summary>
+    public long EstimatedOutputTokens { get; init; }
+}
 
 /// <summary>Sums over lines; costs are exact decimal strings (<c>"0"</c> when nothing was priced).</summary>
 public sealed record UsageTotals(
@@ -35,7 +45,17 @@ public sealed record UsageTotals(
     long SavedOutputTokens,
     string Cost,
     string SavedCost,
-    long UnpricedRequests);
+    long UnpricedRequests)
+{
+    /// <summary>Requests charged with the gateway's estimate (streams that ended without a usage chunk).</summary>
+    public long EstimatedRequests { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that was estimated.</summary>
+    public long EstimatedInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that was estimated.</summary>
+    public long EstimatedOutputTokens { get; init; }
+}
 
 /// <summary>A client's budgets as configured (USD as decimal strings).</summary>
 public sealed record BudgetView(string? DailyUsd, string? MonthlyUsd, int SoftLimitPercent);
@@ -56,13 +76,29 @@ public sealed record AdminUsageReport(string From, string To, IReadOnlyList<Clie
 internal sealed class UsageSum
 {
     private long _requests, _errors, _input, _cached, _output, _hits, _savedIn, _savedOut, _unpriced;
+    private long _estimatedRequests, _estimatedIn, _estimatedOut;
     private decimal _cost, _saved;
 
-    public void Add(UsageLine line) => Add(line.Requests, line.Errors, line.InputTokens, line.CachedInputTokens, line.OutputTokens,
-        line.CacheHits, line.SavedInputTokens, line.SavedOutputTokens, line.UnpricedRequests, line.Cost, line.SavedCost);
+    public void Add(UsageLine line)
+    {
+        Add(line.Requests, line.Errors, line.InputTokens, line.CachedInputTokens, line.OutputTokens,
+            line.CacheHits, line.SavedInputTokens, line.SavedOutputTokens, line.UnpricedRequests, line.Cost, line.SavedCost);
+        AddEstimated(line.EstimatedRequests, line.EstimatedInputTokens, line.EstimatedOutputTokens);
+    }
 
-    public void Add(UsageTotals totals) => Add(totals.Requests, totals.Errors, totals.InputTokens, totals.CachedInputTokens, totals.OutputTokens,
-        totals.CacheHits, totals.SavedInputTokens, totals.SavedOutputTokens, totals.UnpricedRequests, totals.Cost, totals.SavedCost);
+    public void Add(UsageTotals totals)
+    {
+        Add(totals.Requests, totals.Errors, totals.InputTokens, totals.CachedInputTokens, totals.OutputTokens,
+            totals.CacheHits, totals.SavedInputTokens, totals.SavedOutputTokens, totals.UnpricedRequests, totals.Cost, totals.SavedCost);
+        AddEstimated(totals.EstimatedRequests, totals.EstimatedInputTokens, totals.EstimatedOutputTokens);
+    }
+
+    private void AddEstimated(long requests, long input, long output)
+    {
+        _estimatedRequests += requests;
+        _estimatedIn += input;
+        _estimatedOut += output;
+    }
 
     private void Add(long requests, long errors, long input, long cached, long output, long hits, long savedIn, long savedOut, long unpriced,
         string? cost, string? saved)
@@ -81,7 +117,12 @@ internal sealed class UsageSum
     }
 
     public UsageTotals ToTotals() => new(_requests, _errors, _input, _cached, _output, _input + _output, _hits, _savedIn, _savedOut,
-        Format(_cost), Format(_saved), _unpriced);
+        Format(_cost), Format(_saved), _unpriced)
+    {
+        EstimatedRequests = _estimatedRequests,
+        EstimatedInputTokens = _estimatedIn,
+        EstimatedOutputTokens = _estimatedOut,
+    };
 
     internal static decimal Parse(string? value) =>
         value is null ? 0m : decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);

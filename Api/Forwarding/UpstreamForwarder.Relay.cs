@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Usage;
@@ -83,6 +85,13 @@ public sealed partial class UpstreamForwarder
 
         state.Deployment = deployment;
         using var observer = ResponseObserver.Rent();
+        var countOutput = shape.IsSse && request.Operation == OperationKind.ChatCompletions && status < 400;
+        if (countOutput)
+        {
+            // Counted for every stream: whether its usage chunk will arrive is known only at its end.
+            observer.CountOutput(TokenEstimator.ForModel(request.Pool.Model));
+        }
+
         RelayEnd end;
         Exception? failure = null;
         try
@@ -102,11 +111,18 @@ public sealed partial class UpstreamForwarder
         }
 
         state.Capture(observer);
+        if (countOutput && !state.UsageKnown)
+        {
+            // No usage chunk: an old api-version, a client that left, an upstream that broke off. The deployment
+            // billed the prompt and what it generated, so that is what the request is charged, marked as estimated.
+            EstimateUsage(request, observer, state);
+        }
+
         var duration = _time.GetElapsedTime(started);
         switch (end)
         {
             case RelayEnd.Completed:
-                if (trailer && state.UsageKnown)
+                if (trailer && (state.UsageKnown || state.Estimated))
                 {
                     clientResponse.AppendTrailer(CostHeaders.Cost, CostHeaders.Format(Price(request, state)));
                 }
@@ -287,6 +303,19 @@ public sealed partial class UpstreamForwarder
         {
             observer.FeedJson(chunk);
         }
+    }
+
+    /// <summary>
+    /// The usage of a stream that ended without a usage chunk: the prompt counted as admission counts it, and the
+    /// completion tokens of the text the upstream sent.
+    /// </summary>
+    private static void EstimateUsage(GatewayRequest request, ResponseObserver observer, RequestState state)
+    {
+        var prompt = TokenEstimator.CountChatPrompt(TokenEstimator.ForModel(request.Pool.Model), request.Body.Span);
+        state.InputTokens = (int)Math.Min(int.MaxValue, prompt);
+        state.CachedInputTokens = 0;
+        state.OutputTokens = (int)Math.Min(int.MaxValue, observer.CountedOutputTokens());
+        state.Estimated = true;
     }
 
     /// <summary>The request's cost so far, priced once per request at one moment (the usage event uses the same moment).</summary>

@@ -35,8 +35,8 @@ public sealed partial class UpstreamForwarder
     private void Complete(GatewayRequest request, Deployment deployment, int status, ResponseObserver observer, Activity? activity,
         TimeSpan duration, RequestState state)
     {
+        // The callers captured the observer's usage (and estimated it when it was missing) before.
         state.Status = status;
-        state.Capture(observer);
 
         var tags = new TagList
         {
@@ -129,7 +129,7 @@ public sealed partial class UpstreamForwarder
         TimeSpan cooldown, DateTimeOffset now)
     {
         deployment.RecordFailure(reason, status, now);
-        var cooled = deployment.CoolDown(now + cooldown);
+        var cooled = cooldown > TimeSpan.Zero && deployment.CoolDown(now + cooldown);
         if (cooled)
         {
             _telemetry.Cooldowns.Add(1, new("aoai.deployment", deployment.Name), new("aoai.cooldown.reason", reason));

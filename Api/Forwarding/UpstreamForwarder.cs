@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using AspireAoai.Api.Apis;
+using AspireAoai.Api.Parsing;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Usage;
@@ -81,6 +82,13 @@ public sealed partial class UpstreamForwarder
 
         try
         {
+            if (request.Operation == OperationKind.ChatCompletions && !request.Parsed.Stream
+                && _options.MaxNonStreamingTokens is { } most && request.Parsed.MaxTokens > most)
+            {
+                await WriteTooLongForOneAttemptAsync(request, most, state).ConfigureAwait(false);
+                return;
+            }
+
             await ForwardCoreAsync(request, upstreamBody, state).ConfigureAwait(false);
         }
         finally
@@ -237,7 +245,8 @@ public sealed partial class UpstreamForwarder
         catch (OperationCanceledException)
         {
             state.UpstreamWaitTicks += _time.GetTimestamp() - started;
-            Fail(request, deployment, attempt, activity, "timeout", 0, _cooldown.Default, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            Fail(request, deployment, attempt, activity, "timeout", 0, TimeoutCooldown(request, deployment, timeout, now), now);
             return AttemptOutcome.Failed;
         }
         catch (HttpRequestException ex)
@@ -291,9 +300,32 @@ public sealed partial class UpstreamForwarder
         }
     }
 
+    /// <summary>
+    /// A timeout's cool-down, only when the timeout is not the request's own doing. A stream that produced no first byte
+    /// within its attempt timeout had not started generating, whatever its size, an embeddings request generates nothing,
+    /// and a non-streamed request whose
+    /// <c>max_tokens</c> fits in half the attempt at <see cref="RoutingOptions.NonStreamingTokensPerSecond"/> should
+    /// have finished: the deployment is at fault and cools at once. Any other non-streamed timeout may be the request's
+    /// length (a large or unset max_tokens): it cools the deployment only when several distinct clients timed out on it
+    /// (<see cref="RoutingOptions.TimeoutCooldownClients"/>), so one client cannot take a deployment from everyone.
+    /// </summary>
+    private TimeSpan TimeoutCooldown(GatewayRequest request, Deployment deployment, TimeSpan timeout, DateTimeOffset now)
+    {
+        var parsed = request.Parsed;
+        // Embeddings generate nothing: their time does not grow with an output length.
+        var shortRequest = request.Operation == OperationKind.Embeddings
+            || (parsed.MaxTokens is { } maxTokens && _options.NonStreamingTokensPerSecond > 0
+                && maxTokens <= timeout.TotalSeconds * _options.NonStreamingTokensPerSecond / 2);
+        return parsed.Stream || shortRequest
+            || deployment.Timeouts.Record(request.Client.Id, now, _options.TimeoutWindow, _options.TimeoutCooldownClients)
+            ? _cooldown.Default
+            : TimeSpan.Zero;
+    }
+
     private void RecordUpstreamStatus(Deployment deployment, int status)
     {
         deployment.RecordStatus(status);
+        deployment.Timeouts.Clear();
         _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", StatusName(status)));
     }
 
@@ -324,6 +356,22 @@ public sealed partial class UpstreamForwarder
             OpenAiErrors.Server, "upstream_unavailable", retryAfter: retryAfter).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A non-streamed request whose <c>max_tokens</c> could not be generated within one attempt's timeout (at
+    /// <see cref="RoutingOptions.NonStreamingTokensPerSecond"/>): it would time out on a healthy deployment, so it is
+    /// refused before it goes upstream, with what to do instead.
+    /// </summary>
+    private Task WriteTooLongForOneAttemptAsync(GatewayRequest request, long most, RequestState state)
+    {
+        state.Status = StatusCodes.Status400BadRequest;
+        request.Http.Response.Headers[CostHeaders.Cost] = "0";
+        var seconds = _options.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return OpenAiErrors.WriteAsync(request.Http, StatusCodes.Status400BadRequest,
+            string.Create(CultureInfo.InvariantCulture,
+                $"max_tokens is {request.Parsed.MaxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_tokens (or max_completion_tokens) to {most} or less."),
+            OpenAiErrors.InvalidRequest, "max_tokens_exceeds_attempt_timeout", "max_tokens");
+    }
+
     /// <summary>The one usage report of a request that reached the forwarder.</summary>
     private void ReportUsage(GatewayRequest request, RequestState state)
     {
@@ -342,7 +390,10 @@ public sealed partial class UpstreamForwarder
             http.TraceIdentifier, request.Client.Id, request.Pool.Model, state.ResponseModel, deployment?.Name, deployment?.Region,
             state.InputTokens, state.CachedInputTokens, state.OutputTokens, CacheHit: false, status, request.Parsed.Stream, state.Attempts,
             _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, state.TimeToFirstByte?.TotalMilliseconds,
-            state.PricedAt ?? _time.GetUtcNow()));
+            state.PricedAt ?? _time.GetUtcNow())
+        {
+            Estimated = state.Estimated,
+        });
     }
 
     private enum AttemptOutcome
@@ -394,6 +445,9 @@ public sealed partial class UpstreamForwarder
         public DateTimeOffset? PricedAt;
 
         public bool UsageKnown;
+
+        /// <summary>The tokens are the gateway's count, not the upstream's: the stream ended without its usage chunk.</summary>
+        public bool Estimated;
 
         public void Capture(ResponseObserver observer)
         {

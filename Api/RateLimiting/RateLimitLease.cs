@@ -11,6 +11,9 @@ namespace AspireAoai.Api.RateLimiting;
 /// </summary>
 public sealed class RateLimitLease
 {
+    /// <summary>The status of a request whose client went away (the forwarder's 499).</summary>
+    private const int ClientClosedRequest = 499;
+
     private readonly RateLimiter _limiter;
     private readonly HttpContext _http;
     private int _settled;
@@ -40,9 +43,11 @@ public sealed class RateLimitLease
         }
 
         var actual = (long)usage.InputTokens + usage.OutputTokens;
-        if (usage.Status is >= 200 and < 300 && actual == 0)
+        if (usage.Status is (>= 200 and < 300) or ClientClosedRequest && actual == 0)
         {
-            // Usage unknown (an upstream that sent none): the estimate stays, an upper bound.
+            // Usage unknown (an upstream that sent none, or a client that left before any of it was counted): the
+            // estimate stays, an upper bound. A client that leaves does not get its charge back: the deployment may
+            // have worked on the request all the same.
             actual = Tokens;
         }
 

@@ -158,6 +158,9 @@ public sealed class Deployment
 
     internal void RecordStatus(int status) => Volatile.Write(ref _lastStatus, status);
 
+    /// <summary>Non-streamed timeouts seen on this deployment, by client, until it answers again.</summary>
+    internal TimeoutWitnesses Timeouts { get; } = new();
+
     internal void RecordFailure(string reason, int status, DateTimeOffset at)
     {
         Interlocked.Increment(ref _failures);

@@ -18,6 +18,17 @@ internal sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         Positive(options.StreamingAttemptTimeout, "StreamingAttemptTimeout", errors);
         Positive(options.DefaultCooldown, "DefaultCooldown", errors);
         Positive(options.MaxCooldown, "MaxCooldown", errors);
+        Positive(options.TimeoutWindow, "TimeoutWindow", errors);
+        if (options.TimeoutCooldownClients is < 1 or > 100)
+        {
+            errors.Add("Gateway:Routing:TimeoutCooldownClients must be between 1 and 100.");
+        }
+
+        if (options.NonStreamingTokensPerSecond is < 0 or > 100_000)
+        {
+            errors.Add("Gateway:Routing:NonStreamingTokensPerSecond must be between 0 (no check) and 100000.");
+        }
+
         if (options.DefaultCooldown > options.MaxCooldown)
         {
             errors.Add("Gateway:Routing:DefaultCooldown must not exceed Gateway:Routing:MaxCooldown.");

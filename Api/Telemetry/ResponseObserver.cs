@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using AspireAoai.Api.Usage;
+using Microsoft.ML.Tokenizers;
 
 namespace AspireAoai.Api.Telemetry;
 
@@ -14,7 +16,8 @@ public readonly record struct ContentFilterVerdict(string Source, string Categor
 /// Watches a response as it is relayed, without holding it: a JSON body is fed chunk by chunk to an
 /// incremental <see cref="Utf8JsonReader"/>, an SSE body line by line. It picks out the response id and
 /// model, usage, finish reasons, and content-filter results (prompt filter results, a filtered completion,
-/// or the <c>innererror.content_filter_result</c> of a filtered prompt). Content text is never read.
+/// or the <c>innererror.content_filter_result</c> of a filtered prompt). Content text is read only when
+/// <see cref="CountOutput"/> asked for it, to count a stream's completion tokens, and is never logged or kept.
 /// </summary>
 public sealed class ResponseObserver : IDisposable
 {
@@ -28,6 +31,8 @@ public sealed class ResponseObserver : IDisposable
     private readonly Prop[] _props = new Prop[MaxDepth + 1];
     private readonly List<string> _finishReasons = new(2);
     private readonly List<ContentFilterVerdict> _verdicts = new(4);
+    private readonly OutputTokenCounter _output = new();
+    private int _choiceIndex;
     private JsonReaderState _state = new(ReaderOptions);
     private byte[]? _carry;
     private int _carryLength;
@@ -90,6 +95,15 @@ public sealed class ResponseObserver : IDisposable
 
     /// <summary>True when the body could not be followed (invalid or too unusual); what was seen so far stands.</summary>
     public bool Failed => _failed;
+
+    /// <summary>
+    /// Counts the completion tokens of the streamed text from here on (content, refusal, tool-call and function-call
+    /// names and arguments), with <paramref name="tokenizer"/>: the estimate for a stream that ends without usage.
+    /// </summary>
+    public void CountOutput(Tokenizer tokenizer) => _output.Start(tokenizer);
+
+    /// <summary>Completion tokens of the text seen since <see cref="CountOutput"/> (0 when not counting).</summary>
+    public long CountedOutputTokens() => _output.Count();
 
     /// <summary>Feeds the next chunk of a JSON (non-streaming) body.</summary>
     public void FeedJson(ReadOnlySpan<byte> chunk)
@@ -271,6 +285,8 @@ public sealed class ResponseObserver : IDisposable
                 else if (kind == Kind.Choice && depth == 2)
                 {
                     _eventChoices++;
+                    _choiceIndex = 0;
+                    _output.BeginChoice();
                 }
                 else if (kind == Kind.Usage)
                 {
@@ -290,6 +306,10 @@ public sealed class ResponseObserver : IDisposable
                 if (_kinds[depth] == Kind.Category)
                 {
                     EmitCategory(_kinds[depth - 1]);
+                }
+                else if (_kinds[depth] == Kind.Choice && depth == 2)
+                {
+                    _output.EndChoice(_choiceIndex);
                 }
 
                 break;
@@ -318,6 +338,11 @@ public sealed class ResponseObserver : IDisposable
         (Kind.Usage, Prop.PromptTokensDetails, false) => Kind.PromptDetails,
         (Kind.Root, Prop.Choices, true) => Kind.Choices,
         (Kind.Choices, _, false) => Kind.Choice,
+        (Kind.Choice, Prop.Delta, false) => Kind.Delta,
+        (Kind.Delta, Prop.ToolCalls, true) => Kind.ToolCalls,
+        (Kind.ToolCalls, _, false) => Kind.ToolCall,
+        (Kind.ToolCall, Prop.Function, false) => Kind.Function,
+        (Kind.Delta, Prop.FunctionCall, false) => Kind.Function,
         (Kind.Root, Prop.PromptFilterResults, true) => Kind.PromptFilters,
         (Kind.PromptFilters, _, false) => Kind.PromptFilterItem,
         (Kind.PromptFilterItem, Prop.ContentFilterResults, false) => Kind.PromptFilterResults,
@@ -349,9 +374,22 @@ public sealed class ResponseObserver : IDisposable
             case Kind.PromptDetails:
                 return reader.ValueTextEquals("cached_tokens"u8) ? Prop.CachedTokens : Prop.None;
             case Kind.Choice:
+                if (reader.ValueTextEquals("delta"u8)) return Prop.Delta;
+                if (reader.ValueTextEquals("index"u8)) return Prop.Index;
                 if (reader.ValueTextEquals("finish_reason"u8)) return Prop.FinishReason;
                 if (reader.ValueTextEquals("content_filter_results"u8)) return Prop.ContentFilterResults;
                 return Prop.None;
+            case Kind.Delta:
+                if (reader.ValueTextEquals("content"u8)) return Prop.Content;
+                if (reader.ValueTextEquals("tool_calls"u8)) return Prop.ToolCalls;
+                if (reader.ValueTextEquals("refusal"u8)) return Prop.Content;
+                if (reader.ValueTextEquals("function_call"u8)) return Prop.FunctionCall;
+                return Prop.None;
+            case Kind.ToolCall:
+                return reader.ValueTextEquals("function"u8) ? Prop.Function : Prop.None;
+            case Kind.Function:
+                // A call's name and its argument text are both generated tokens.
+                return reader.ValueTextEquals("arguments"u8) || reader.ValueTextEquals("name"u8) ? Prop.Content : Prop.None;
             case Kind.PromptFilterItem:
                 return reader.ValueTextEquals("content_filter_results"u8) ? Prop.ContentFilterResults : Prop.None;
             case Kind.Error:
@@ -397,6 +435,12 @@ public sealed class ResponseObserver : IDisposable
                 break;
             case Prop.CachedTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var cached):
                 CachedInputTokens = cached;
+                break;
+            case Prop.Index when parent == Kind.Choice && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var index):
+                _choiceIndex = index;
+                break;
+            case Prop.Content when reader.TokenType == JsonTokenType.String:
+                _output.Append(ref reader);
                 break;
             case Prop.FinishReason when reader.TokenType == JsonTokenType.String:
                 var reason = ContentFilterNames.FinishReason(ref reader);
@@ -470,6 +514,7 @@ public sealed class ResponseObserver : IDisposable
         ReleaseCarry();
         if (!_rented)
         {
+            _output.Dispose();
             return;
         }
 
@@ -496,6 +541,8 @@ public sealed class ResponseObserver : IDisposable
         CachedInputTokens = null;
         ErrorCode = null;
         CompletionFiltered = false;
+        _output.Dispose();
+        _choiceIndex = 0;
         t_spare = this;
     }
 
@@ -515,6 +562,10 @@ public sealed class ResponseObserver : IDisposable
         InnerError,
         ErrorFilterResults,
         Category,
+        Delta,
+        ToolCalls,
+        ToolCall,
+        Function,
     }
 
     private enum Prop : byte
@@ -539,5 +590,11 @@ public sealed class ResponseObserver : IDisposable
         Filtered,
         Severity,
         Detected,
+        Delta,
+        Index,
+        Content,
+        ToolCalls,
+        Function,
+        FunctionCall,
     }
 }

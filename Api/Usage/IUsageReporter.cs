@@ -24,6 +24,13 @@ public sealed record UsageRecord(
 
     /// <summary>Output tokens a response-cache hit saved.</summary>
     public long SavedOutputTokens { get; init; }
+
+    /// <summary>
+    /// True when the tokens are the gateway's count rather than the upstream's: a stream that ended without a usage
+    /// chunk (an old api-version, a client that left, an upstream that broke off) is charged its prompt as counted at
+    /// admission plus the completion tokens of the text relayed.
+    /// </summary>
+    public bool Estimated { get; init; }
 }
 
 /// <summary>

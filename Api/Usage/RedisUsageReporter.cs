@@ -89,7 +89,10 @@ public sealed partial class RedisUsageReporter : IUsageReporter
             usage.Status,
             (long)usage.LatencyMs,
             (long)(usage.TimeToFirstByteMs ?? 0),
-            usage.Stream);
+            usage.Stream)
+        {
+            Estimated = usage.Estimated,
+        };
         return new PendingUsage(usageEvent, priced.Cost);
     }
 

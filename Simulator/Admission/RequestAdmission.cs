@@ -17,6 +17,9 @@ internal enum AdmissionOutcome
     /// <summary>Answer, but with the completion cut by the content filter.</summary>
     ProceedFiltered,
 
+    /// <summary>Answer, but cut the connection halfway through the answer.</summary>
+    ProceedCut,
+
     /// <summary>Already answered (a fault or a 429), or abandoned by the client.</summary>
     Answered,
 }
@@ -39,6 +42,7 @@ internal sealed partial class RequestAdmission(
         stats.RecordRequest(deployment.Name);
 
         var filtered = false;
+        var cut = false;
         var headerFault = context.Request.Headers[SimHeaders.Fault];
         Fault fault;
         bool hasFault;
@@ -89,6 +93,9 @@ internal sealed partial class RequestAdmission(
                 case FaultKind.CompletionFilter:
                     filtered = true;
                     break;
+                case FaultKind.Cut:
+                    cut = true;
+                    break;
             }
         }
 
@@ -110,7 +117,7 @@ internal sealed partial class RequestAdmission(
             }
         }
 
-        return filtered ? AdmissionOutcome.ProceedFiltered : AdmissionOutcome.Proceed;
+        return filtered ? AdmissionOutcome.ProceedFiltered : cut ? AdmissionOutcome.ProceedCut : AdmissionOutcome.Proceed;
     }
 
     /// <summary>Seconds for <c>retry-after</c>: rounded up, at least 1, as Azure never says 0.</summary>

@@ -111,14 +111,22 @@ internal sealed class ChatHandler(
         var completion = new ChatCompletion(
             ChatCompletion.NewId(), time.GetUtcNow().ToUnixTimeSeconds(), deployment, choices, promptTokens,
             outcome == AdmissionOutcome.ProceedFiltered);
+        var cut = outcome == AdmissionOutcome.ProceedCut;
 
         if (request.Stream)
         {
-            await ChatStreamWriter.WriteAsync(context, completion, request.IncludeUsage, latency);
+            await ChatStreamWriter.WriteAsync(context, completion, request.IncludeUsage, latency, stats, cut);
             return;
         }
 
         await latency.WholeAnswerAsync(longest, context.RequestAborted);
+        stats.RecordTokens(deployment.Name, promptTokens, completion.CompletionTokens);
+        if (cut)
+        {
+            await JsonAnswer.WriteCutAsync(context, completion, static (writer, c) => ChatJson.WriteCompletion(writer, c));
+            return;
+        }
+
         await JsonAnswer.WriteAsync(context, completion, static (writer, c) => ChatJson.WriteCompletion(writer, c));
     }
 }

@@ -23,6 +23,12 @@ public enum FaultKind
 
     /// <summary>200 with <c>finish_reason: content_filter</c>.</summary>
     CompletionFilter,
+
+    /// <summary>
+    /// A 200 whose connection is cut halfway through the answer: a stream after half of its content chunks, a JSON
+    /// answer after half of its body. Chat only.
+    /// </summary>
+    Cut,
 }
 
 /// <summary>One fault to apply to one request.</summary>
@@ -32,7 +38,7 @@ public readonly record struct Fault(FaultKind Kind, int RetryAfterMs, int DelayM
     public const int DefaultDelayMs = 5000;
 
     /// <summary>The names used on the wire (admin API and <c>x-sim-fault</c>), in <see cref="FaultKind"/> order.</summary>
-    public static readonly string[] Names = ["429", "500", "503", "slow", "timeout", "prompt_filter", "completion_filter"];
+    public static readonly string[] Names = ["429", "500", "503", "slow", "timeout", "prompt_filter", "completion_filter", "cut"];
 
     public static bool TryParseKind(string? value, out FaultKind kind)
     {
@@ -53,5 +59,5 @@ public readonly record struct Fault(FaultKind Kind, int RetryAfterMs, int DelayM
     public static string NameOf(FaultKind kind) => Names[(int)kind];
 
     /// <summary>True when the fault means something for the operation; a rule that does not apply is not used up.</summary>
-    public static bool AppliesTo(FaultKind kind, bool embeddings) => !(embeddings && kind == FaultKind.CompletionFilter);
+    public static bool AppliesTo(FaultKind kind, bool embeddings) => !(embeddings && kind is FaultKind.CompletionFilter or FaultKind.Cut);
 }

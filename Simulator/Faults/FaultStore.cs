@@ -3,7 +3,7 @@ namespace AspireAoai.Simulator.Faults;
 /// <summary>What a person or a test asks for through <c>POST /sim/faults</c>.</summary>
 public sealed class FaultRequest
 {
-    /// <summary><c>429</c>, <c>500</c>, <c>503</c>, <c>slow</c>, <c>timeout</c>, <c>prompt_filter</c> or <c>completion_filter</c>.</summary>
+    /// <summary><c>429</c>, <c>500</c>, <c>503</c>, <c>slow</c>, <c>timeout</c>, <c>prompt_filter</c>, <c>completion_filter</c> or <c>cut</c>.</summary>
     [System.Text.Json.Serialization.JsonConverter(typeof(StringOrNumberConverter))]
     public string? Kind { get; set; }
 

@@ -1,3 +1,4 @@
+using AspireAoai.Simulator.Stats;
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
@@ -22,11 +23,13 @@ internal sealed class FixedAnswerResponder
     public const string Id = "chatcmpl-fixed";
 
     private readonly RequestAdmission _admission;
+    private readonly SimulatorStats _stats;
     private readonly FrozenDictionary<string, Prepared> _prepared;
 
-    public FixedAnswerResponder(RequestAdmission admission, DeploymentCatalog catalog, TimeProvider time)
+    public FixedAnswerResponder(RequestAdmission admission, DeploymentCatalog catalog, SimulatorStats stats, TimeProvider time)
     {
         _admission = admission;
+        _stats = stats;
         var created = time.GetUtcNow().ToUnixTimeSeconds();
         var prepared = new Dictionary<string, Prepared>(StringComparer.OrdinalIgnoreCase);
         foreach (var deployment in catalog.All)
@@ -53,13 +56,19 @@ internal sealed class FixedAnswerResponder
         headers[SimHeaders.RemainingRequests] = prepared.Rpm;
         headers[SimHeaders.RemainingTokens] = prepared.Tpm;
 
-        if (outcome == AdmissionOutcome.ProceedFiltered)
+        if (outcome is AdmissionOutcome.ProceedFiltered or AdmissionOutcome.ProceedCut)
         {
             // Rare (a fault was asked for): build the full answer instead of keeping more variants in memory.
-            var completion = new ChatCompletion(Id, prepared.Created, deployment, [prepared.Choice], PromptTokens, CompletionFiltered: true);
+            var completion = new ChatCompletion(Id, prepared.Created, deployment, [prepared.Choice], PromptTokens,
+                CompletionFiltered: outcome == AdmissionOutcome.ProceedFiltered);
+            var cut = outcome == AdmissionOutcome.ProceedCut;
             if (request.Stream)
             {
-                await ChatStreamWriter.WriteAsync(context, completion, request.IncludeUsage, Latency.None);
+                await ChatStreamWriter.WriteAsync(context, completion, request.IncludeUsage, Latency.None, _stats, cut);
+            }
+            else if (cut)
+            {
+                await JsonAnswer.WriteCutAsync(context, completion, static (writer, c) => ChatJson.WriteCompletion(writer, c));
             }
             else
             {

@@ -21,6 +21,17 @@ public sealed class SimulatorStats
     /// <summary>The capacity limiter refused the request.</summary>
     public void RecordThrottled(string deployment) => Interlocked.Increment(ref For(deployment).Throttled);
 
+    /// <summary>
+    /// Tokens the deployment produced for an answer: its prompt once the answer starts, and the completion tokens of
+    /// what it sent (a stream counts each chunk once written, so a stream cut short counts what went out).
+    /// </summary>
+    public void RecordTokens(string deployment, int promptTokens, int completionTokens)
+    {
+        var counters = For(deployment);
+        Interlocked.Add(ref counters.PromptTokens, promptTokens);
+        Interlocked.Add(ref counters.CompletionTokens, completionTokens);
+    }
+
     public void RecordStatus(string deployment, int statusCode) =>
         For(deployment).StatusCodes.AddOrUpdate(statusCode, 1, static (_, n) => n + 1);
 
@@ -55,7 +66,9 @@ public sealed class SimulatorStats
                 Interlocked.Read(ref counters.Throttled),
                 counters.StatusCodes.TryGetValue(TooManyRequests, out var all429) ? all429 : 0,
                 faults,
-                statusCodes);
+                statusCodes,
+                Interlocked.Read(ref counters.PromptTokens),
+                Interlocked.Read(ref counters.CompletionTokens));
         }
 
         return new StatsSnapshot(total, deployments);
@@ -77,6 +90,8 @@ public sealed class SimulatorStats
         public readonly ConcurrentDictionary<int, long> StatusCodes = new();
         public long Requests;
         public long Throttled;
+        public long PromptTokens;
+        public long CompletionTokens;
     }
 }
 
@@ -89,9 +104,13 @@ public sealed record StatsSnapshot(long TotalRequests, IReadOnlyDictionary<strin
 /// <param name="RateLimited">All 429s: the limits' and injected ones.</param>
 /// <param name="Faults">Injected faults by kind.</param>
 /// <param name="StatusCodes">Answers by HTTP status (a timed-out request has none).</param>
+/// <param name="PromptTokens">Prompt tokens of the chat answers started (what Azure bills for the prompt).</param>
+/// <param name="CompletionTokens">Completion tokens sent: whole answers, and of a stream the chunks written before it ended.</param>
 public sealed record DeploymentStats(
     long Requests,
     long Throttled,
     long RateLimited,
     IReadOnlyDictionary<string, long> Faults,
-    IReadOnlyDictionary<string, long> StatusCodes);
+    IReadOnlyDictionary<string, long> StatusCodes,
+    long PromptTokens,
+    long CompletionTokens);

@@ -1,22 +1,29 @@
 using System.Text.Json;
 using AspireAoai.Simulator.Chat;
 using AspireAoai.Simulator.Http;
+using AspireAoai.Simulator.Stats;
 
 namespace AspireAoai.Simulator.Streaming;
 
 /// <summary>
 /// Streams a chat completion the way Azure does: an empty-choices chunk with the prompt filter results, a
 /// role chunk per choice, one chunk per word, a finishing chunk per choice, the usage chunk when asked for,
-/// then <c>[DONE]</c>.
+/// then <c>[DONE]</c>. With the <c>cut</c> fault the connection is cut after half of the content chunks. The tokens
+/// of each chunk sent are counted in the stats, so a test knows what a stream cut short generated.
 /// </summary>
 internal static class ChatStreamWriter
 {
-    public static async Task WriteAsync(HttpContext context, ChatCompletion completion, bool includeUsage, Latency latency)
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+
+    public static async Task WriteAsync(HttpContext context, ChatCompletion completion, bool includeUsage, Latency latency,
+        SimulatorStats stats, bool cut)
     {
         using var sse = SseWriter.Start(context);
+        var deployment = completion.Deployment.Name;
 
         WritePromptFilterChunk(sse.BeginEvent());
         await sse.EndEventAsync();
+        stats.RecordTokens(deployment, completion.PromptTokens, 0);
 
         await latency.FirstTokenAsync(context.RequestAborted);
 
@@ -44,8 +51,17 @@ internal static class ChatStreamWriter
             steps = Math.Max(steps, ChatCompletion.VisiblePieces(choices[i], filtered));
         }
 
+        var cutAt = cut ? Math.Max(1, steps / 2) : int.MaxValue;
         for (var step = 0; step < steps; step++)
         {
+            if (step == cutAt)
+            {
+                // Let what was sent reach the reader first: a reset drops data still unread on the other side.
+                await Task.Delay(CutGrace, context.RequestAborted);
+                context.Abort();
+                return;
+            }
+
             var stepTokens = 0;
             for (var i = 0; i < choices.Count; i++)
             {
@@ -72,7 +88,11 @@ internal static class ChatStreamWriter
                 writer.WriteEndObject();
                 EndChoice(writer, i, null);
                 EndChunk(writer);
-                await sse.EndEventAsync();
+                var flushed = await sse.EndEventAsync();
+                if (!flushed.IsCompleted && !flushed.IsCanceled)
+                {
+                    stats.RecordTokens(deployment, 0, choices[i].Pieces[step].Tokens);
+                }
             }
         }
 

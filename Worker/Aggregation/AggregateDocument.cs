@@ -93,6 +93,13 @@ public sealed class AggregateDocument : AggregateTotals
             SavedInputTokens += u.SavedInputTokens;
             SavedOutputTokens += u.SavedOutputTokens;
             if (u.Streamed) StreamedRequests++;
+            if (u.Estimated)
+            {
+                EstimatedRequests++;
+                EstimatedInputTokens += u.InputTokens;
+                EstimatedOutputTokens += u.OutputTokens;
+            }
+
             LatencyMsTotal += u.LatencyMs;
             if (e.Cost.Cost is { } c)
             {

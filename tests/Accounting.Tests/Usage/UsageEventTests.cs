@@ -30,10 +30,15 @@ public class UsageEventTests
 
     private static NameValueEntry[] PackedEvents(string json) => [new("v", 3), new("e", json)];
 
+    private static NameValueEntry[] PackedEventsV4(string json) => [new("v", 4), new("e", json)];
+
     private const string GoodEvent = """["r",1732000000123,"c","m","","","",1,0,1,0,0,0,200,1,1,0]""";
 
     /// <summary>The entry as schema version 2 wrote it (one packed event), as older replicas still may.</summary>
-    private static NameValueEntry[] Version2(UsageEvent e)
+    private static NameValueEntry[] Version2(UsageEvent e) => Packed(PackedBeforeVersion4(e));
+
+    /// <summary>An event packed as versions 2 and 3 did: the version 4 form without its last value (<c>est</c>).</summary>
+    private static string PackedBeforeVersion4(UsageEvent e)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
@@ -41,7 +46,9 @@ public class UsageEventTests
             e.WritePacked(writer);
         }
 
-        return Packed(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        var packed = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        Assert.EndsWith(",0]", packed, StringComparison.Ordinal);
+        return packed[..^3] + "]";
     }
 
     [Fact]
@@ -57,11 +64,34 @@ public class UsageEventTests
         var fields = Sample.ToStreamFields();
 
         Assert.Equal(["v", "e"], fields.Select(f => (string)f.Name!));
-        Assert.Equal("3", (string?)fields[0].Value);
-        Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1]]""",
+        Assert.Equal("4", (string?)fields[0].Value);
+        Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1,0]]""",
             (string?)fields[1].Value);
         Assert.Equal(["rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
-            "status", "lat", "ttfb", "stream"], UsageEvent.PackedOrder);
+            "status", "lat", "ttfb", "stream", "est"], UsageEvent.PackedOrder);
+    }
+
+    [Fact]
+    public void AnEstimatedEvent_RoundTrips_WithItsFlag()
+    {
+        var estimated = Sample with { Estimated = true };
+        Assert.EndsWith(",1,1]]", (string?)estimated.ToStreamFields()[1].Value, StringComparison.Ordinal);
+
+        Assert.True(UsageEvent.TryParse(Entry(estimated.ToStreamFields()), out var parsed, out var error), error);
+        Assert.True(parsed.Estimated);
+        Assert.Equal(estimated, parsed);
+    }
+
+    [Fact]
+    public void Version3Entries_StillParse_AsExactEvents()
+    {
+        var other = Sample with { RequestId = "req-43" };
+        NameValueEntry[] fields = PackedEvents($"[{PackedBeforeVersion4(Sample)},{PackedBeforeVersion4(other)}]");
+        var read = new List<UsageEvent>();
+
+        Assert.True(UsageEvent.TryParse(Entry(fields), read, out var error), error);
+        Assert.Equal([Sample, other], read);
+        Assert.All(read, e => Assert.False(e.Estimated));
     }
 
     [Fact]
@@ -131,9 +161,12 @@ public class UsageEventTests
         { "field 'in' is not a non-negative integer", With(UsageFields.InputTokens, "lots") },
         { "field 'cin' exceeds 'in'", With(UsageFields.CachedInputTokens, "5000") },
         { "field 'hit' is not 0 or 1", With(UsageFields.CacheHit, "2") },
-        { "unsupported schema version 4", With(UsageFields.Version, "4") },
-        { "field 'e' belongs to schema versions 2 and 3", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
-        { "field 'rid' is not part of schema version 3", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "unsupported schema version 5", With(UsageFields.Version, "5") },
+        { "field 'e' belongs to schema versions 2 to 4", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
+        { "field 'rid' is not part of schema version 4", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "event 0: field 'e' has more than 17 values", PackedEvents($"[{GoodEvent[..^1]},1]]") },
+        { "event 0: field 'e' has 17 values, not 18", PackedEventsV4($"[{GoodEvent}]") },
+        { "event 0: field 'est' is not 0 or 1", PackedEventsV4($"[{GoodEvent[..^1]},2]]") },
         { "field 'rid' is not part of schema version 2", [.. Version2(Sample), new NameValueEntry("rid", "x")] },
         { "field 'e' holds no events", PackedEvents("[]") },
         { "field 'e' holds a value that is not an event", PackedEvents($"[{GoodEvent},7]") },

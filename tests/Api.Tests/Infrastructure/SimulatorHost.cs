@@ -82,6 +82,15 @@ public sealed class SimulatorHost : IAsyncDisposable
             : 0;
     }
 
+    /// <summary>Prompt and completion tokens a deployment of this simulator generated (GET /sim/stats): what Azure would bill.</summary>
+    public async Task<(long Prompt, long Completion)> GeneratedTokensAsync(string deployment)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync("sim/stats"));
+        return doc.RootElement.GetProperty("deployments").TryGetProperty(deployment, out var stats)
+            ? (stats.GetProperty("promptTokens").GetInt64(), stats.GetProperty("completionTokens").GetInt64())
+            : (0, 0);
+    }
+
     public async Task ResetAsync()
     {
         using var response = await Http.PostAsync("sim/reset", null);

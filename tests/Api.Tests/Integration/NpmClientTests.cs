@@ -59,7 +59,7 @@ public sealed class NpmClientTests : IAsyncLifetime
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private static async Task<string> RunProcessAsync(string file, string[] args, string folder, TimeSpan timeout)
+    internal static async Task<string> RunProcessAsync(string file, string[] args, string folder, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -86,7 +86,7 @@ public sealed class NpmClientTests : IAsyncLifetime
     }
 
     /// <summary>tests/Api.Tests/npm in the source tree, found from the test assembly's folder.</summary>
-    private static string NpmFolder()
+    internal static string NpmFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

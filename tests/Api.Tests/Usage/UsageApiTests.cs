@@ -149,6 +149,43 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         Assert.Equal(7, monthBody.RootElement.GetProperty("totals").GetProperty("requests").GetInt64());
     }
 
+    [Fact]
+    public async Task StreamsOfAnOldApiVersion_AreChargedEstimates_AndTheUsageApiSaysHowManyWereEstimated()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        const string path = "openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01";
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await gateway.Http.PostAsync(path, GatewayHost.Json(
+                $$"""{"messages":[{"role":"user","content":"Old api-version stream {{i}}"}],"max_tokens":30,"stream":true}"""));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("\"content\":", await response.Content.ReadAsStringAsync());
+        }
+
+        using var exact = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
+        Assert.Equal(HttpStatusCode.OK, exact.StatusCode);
+
+        await AggregateWithTheWorkerAsync(expectedEvents: 6);
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
+        using var body = JsonDocument.Parse(await usage.Content.ReadAsStringAsync());
+        var line = Assert.Single(body.RootElement.GetProperty("data").EnumerateArray());
+        var totals = body.RootElement.GetProperty("totals");
+        foreach (var part in new[] { line, totals })
+        {
+            Assert.Equal(6, part.GetProperty("requests").GetInt64());
+            Assert.Equal(5, part.GetProperty("estimatedRequests").GetInt64());
+            Assert.InRange(part.GetProperty("estimatedInputTokens").GetInt64(), 5, part.GetProperty("inputTokens").GetInt64() - 1);
+            Assert.InRange(part.GetProperty("estimatedOutputTokens").GetInt64(), 5, part.GetProperty("outputTokens").GetInt64() - 1);
+        }
+
+        var (prompt, completion) = await _sim.GeneratedTokensAsync("gpt-4o");
+        Assert.Equal(prompt + completion, totals.GetProperty("totalTokens").GetInt64());
+        Assert.True(decimal.Parse(totals.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.True(decimal.Parse(body.RootElement.GetProperty("spend").GetProperty("todayUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
     [Theory]
     [InlineData("v1/usage?from=2026-13-01", "from")]
     [InlineData("v1/usage?from=2026-04-01&to=04/30/2026", "to")]

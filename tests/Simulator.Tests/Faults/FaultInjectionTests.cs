@@ -155,6 +155,60 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         Assert.True(last.GetProperty("content_filter_results").GetProperty("violence").GetProperty("filtered").GetBoolean());
     }
 
+    [Fact]
+    public async Task CutFault_BreaksAStreamAfterHalfItsContent_AndTheStatsCountWhatWentOut()
+    {
+        using var full = await _sim.PostAsync(SimulatorHost.ChatPath("gpt-4o"), Json.ChatBody("cut me short please", stream: true, includeUsage: true));
+        var fullEvents = Json.SseEvents(await full.Content.ReadAsStringAsync(), out _);
+        var usage = fullEvents[^1].GetProperty("usage");
+        var contentChunks = fullEvents.Count(e => e.GetProperty("choices").GetArrayLength() > 0
+            && e.GetProperty("choices")[0].GetProperty("delta").TryGetProperty("content", out var c) && c.GetString()!.Length > 0);
+        await _sim.Http.PostAsync("sim/reset", null);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, SimulatorHost.ChatPath("gpt-4o"))
+        {
+            Content = new StringContent(Json.ChatBody("cut me short please", stream: true), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("api-key", "test-key");
+        request.Headers.Add("x-sim-fault", "cut");
+        using var response = await _sim.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = new StringBuilder();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+        var broken = await Record.ExceptionAsync(async () =>
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+            }
+        });
+
+        Assert.NotNull(broken);
+        Assert.DoesNotContain("[DONE]", received.ToString());
+        using var stats = JsonDocument.Parse(await _sim.Http.GetStringAsync("sim/stats"));
+        var gpt4o = stats.RootElement.GetProperty("deployments").GetProperty("gpt-4o");
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), gpt4o.GetProperty("promptTokens").GetInt64());
+        var sent = gpt4o.GetProperty("completionTokens").GetInt64();
+        Assert.InRange(sent, 1, usage.GetProperty("completion_tokens").GetInt64() - 1);
+        Assert.Equal(1, gpt4o.GetProperty("faults").GetProperty("cut").GetInt64());
+        Assert.True(contentChunks >= 2);
+    }
+
+    [Fact]
+    public async Task Stats_CountTheTokensOfWholeAnswers()
+    {
+        using var response = await _sim.PostAsync(SimulatorHost.ChatPath("gpt-4o"), Json.ChatBody("count my tokens", maxTokens: 20));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var usage = body.RootElement.GetProperty("usage");
+
+        using var stats = JsonDocument.Parse(await _sim.Http.GetStringAsync("sim/stats"));
+        var gpt4o = stats.RootElement.GetProperty("deployments").GetProperty("gpt-4o");
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), gpt4o.GetProperty("promptTokens").GetInt64());
+        Assert.Equal(usage.GetProperty("completion_tokens").GetInt64(), gpt4o.GetProperty("completionTokens").GetInt64());
+    }
+
     [Theory]
     [InlineData("429", HttpStatusCode.TooManyRequests)]
     [InlineData("500", HttpStatusCode.InternalServerError)]

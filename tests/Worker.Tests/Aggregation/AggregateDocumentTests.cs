@@ -74,6 +74,23 @@ public class AggregateDocumentTests
     }
 
     [Fact]
+    public void EstimatedEvents_AreCountedInTheTotals_AndApartAsEstimated()
+    {
+        var doc = NewDoc();
+        var estimated = Event(2, input: 40) with { Usage = Event(2, input: 40).Usage with { Estimated = true, OutputTokens = 25 } };
+
+        doc.Apply([Event(1), estimated], StreamId.Zero, Now);
+
+        Assert.Equal(2, doc.Requests);
+        Assert.Equal(1040, doc.InputTokens);
+        Assert.Equal(35, doc.OutputTokens);
+        Assert.Equal(1, doc.EstimatedRequests);
+        Assert.Equal(40, doc.EstimatedInputTokens);
+        Assert.Equal(25, doc.EstimatedOutputTokens);
+        Assert.Equal(0.02m, doc.CostValue);
+    }
+
+    [Fact]
     public void Ids_FollowTheDocumentedLayout()
     {
         var usage = new UsageEvent("r", new DateTimeOffset(2026, 3, 31, 23, 59, 59, TimeSpan.Zero), "acme", "gpt-4o-mini", "", "", "", 1, 0, 1, false, 0, 0, 429, 1, 1, false);

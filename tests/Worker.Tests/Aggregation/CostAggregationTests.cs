@@ -45,7 +45,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", "1"), new NameValueEntry("client", "x")]);
         var negative = System.Text.Json.Nodes.JsonNode.Parse((string)good[0].ToStreamFields()[1].Value!)!.AsArray()[0]!.AsArray();
         negative[UsageEvent.PackedOrder.ToList().IndexOf(UsageFields.InputTokens)] = -1;
-        await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", 2), new NameValueEntry("e", negative.ToJsonString())]);
+        await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", UsageStream.SchemaVersion), new NameValueEntry("e", $"[{negative.ToJsonString()}]")]);
         await kit.PublishAsync(good.Skip(25));
 
         using var worker = kit.BuildWorker();
@@ -57,7 +57,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         var dead = await kit.Db.StreamRangeAsync(kit.DeadLetterKey);
         Assert.Equal(2, dead.Length);
         Assert.Equal("field 'rid' is missing", (string?)dead[0][UsageFields.DeadLetterReason]);
-        Assert.Equal("field 'in' is not a non-negative integer", (string?)dead[1][UsageFields.DeadLetterReason]);
+        Assert.Equal("event 0: field 'in' is not a non-negative integer", (string?)dead[1][UsageFields.DeadLetterReason]);
         Assert.All(dead, d => Assert.False(d[UsageFields.DeadLetterSourceId].IsNullOrEmpty));
     }
 

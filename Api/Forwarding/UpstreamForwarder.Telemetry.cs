@@ -56,14 +56,17 @@ public sealed partial class UpstreamForwarder
         }
 
         _telemetry.OperationDuration.Record(duration.TotalSeconds, tags);
-        if (observer.InputTokens is { } input)
+        // A stream without a usage chunk reports the gateway's estimate, as its usage event does.
+        int? inputTokens = observer.InputTokens ?? (state.Estimated ? state.InputTokens : null);
+        int? outputTokens = observer.OutputTokens ?? (state.Estimated ? state.OutputTokens : null);
+        if (inputTokens is { } input)
         {
             var inputTags = tags;
             inputTags.Add("gen_ai.token.type", "input");
             _telemetry.TokenUsage.Record(input, inputTags);
         }
 
-        if (observer.OutputTokens is { } output)
+        if (outputTokens is { } output)
         {
             var outputTags = tags;
             outputTags.Add("gen_ai.token.type", "output");
@@ -102,14 +105,19 @@ public sealed partial class UpstreamForwarder
             activity.AddTag("http.response.status_code", Boxed(status));
             activity.AddTag("gen_ai.response.model", observer.ResponseModel);
             activity.AddTag("gen_ai.response.id", observer.ResponseId);
-            if (observer.InputTokens is not null)
+            if (inputTokens is not null)
             {
-                activity.AddTag("gen_ai.usage.input_tokens", observer.InputTokens);
+                activity.AddTag("gen_ai.usage.input_tokens", inputTokens);
             }
 
-            if (observer.OutputTokens is not null)
+            if (outputTokens is not null)
             {
-                activity.AddTag("gen_ai.usage.output_tokens", observer.OutputTokens);
+                activity.AddTag("gen_ai.usage.output_tokens", outputTokens);
+            }
+
+            if (state.Estimated)
+            {
+                activity.AddTag("aoai.usage.estimated", BoxedTrue);
             }
 
             if (observer.FinishReasons.Count > 0)

@@ -15,6 +15,12 @@ public static class BudgetsExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
+        if (services.Any(d => d.ServiceType == typeof(BudgetCatalog)))
+        {
+            // Registered already (rate limiting and the usage API both ask): binding twice would append the groups twice.
+            return services;
+        }
+
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BudgetOptions>, BudgetOptionsValidator>());
         services.AddOptions<BudgetGroupsOptions>().BindConfiguration("Gateway").ValidateOnStart();

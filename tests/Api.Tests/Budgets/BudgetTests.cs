@@ -51,10 +51,14 @@ public sealed class BudgetTests : IAsyncLifetime
         await SendAsync(gateway, HttpStatusCode.OK);
         var first = await WaitForSpendAsync(dayKey, above: 0);
 
-        // Just under the budget: admitted.
-        await Db.StringSetAsync(dayKey, 4_999_999_999_999);
+        // A cent left: the request's worst case (a few hundredths of a cent) fits, admitted.
+        await Db.StringSetAsync(dayKey, 4_990_000_000_000);
         await SendAsync(gateway, HttpStatusCode.OK);
-        await WaitForSpendAsync(dayKey, above: 4_999_999_999_999);
+        await WaitForSpendAsync(dayKey, above: 4_990_000_000_000);
+
+        // A picodollar left: the worst case does not fit, refused (even though most requests cost more than that anyway).
+        await Db.StringSetAsync(dayKey, 4_999_999_999_999);
+        await SendAsync(gateway, HttpStatusCode.TooManyRequests);
 
         await Db.StringSetAsync(dayKey, 5_010_000_000_000);
         using var refused = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
@@ -62,8 +66,12 @@ public sealed class BudgetTests : IAsyncLifetime
         var error = await ErrorAsync(refused);
         Assert.Equal("budget_exceeded", error.GetProperty("code").GetString());
         Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
-        Assert.Contains("daily budget of $5.00 for client 'test' is spent ($5.01 used); it resets at 2026-11-25T00:00:00Z",
+        Assert.Contains("The daily budget of $5.00 for client 'test' cannot cover this request: $0.00 is left ($5.01 spent, $0.00 reserved by requests in flight) and this request could cost up to $0.0001",
             error.GetProperty("message").GetString());
+        Assert.Contains("even if its real cost would have fitted. Lower max_tokens, or retry after the budget resets at 2026-11-25T00:00:00Z.",
+            error.GetProperty("message").GetString());
+        Assert.Equal("0", refused.Headers.GetValues("x-budget-remaining-usd").Single());
+        Assert.Equal("2026-11-25T00:00:00Z", refused.Headers.GetValues("x-budget-resets").Single());
         Assert.Equal("21600", refused.Headers.GetValues("retry-after").Single());
         Assert.Equal("21600000", refused.Headers.GetValues("retry-after-ms").Single());
 
@@ -91,8 +99,9 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         var error = await ErrorAsync(refused);
         Assert.Equal("budget_exceeded", error.GetProperty("code").GetString());
-        Assert.Contains("monthly budget of $100.00 for client 'test' is spent ($100.25 used); it resets at 2026-12-01T00:00:00Z",
+        Assert.Contains("The monthly budget of $100.00 for client 'test' cannot cover this request: $0.00 is left ($100.25 spent",
             error.GetProperty("message").GetString());
+        Assert.Contains("resets at 2026-12-01T00:00:00Z", error.GetProperty("message").GetString());
         Assert.Equal(((6 * 24) + 6) * 3600, int.Parse(refused.Headers.GetValues("retry-after").Single()));
 
         clock.Advance(TimeSpan.FromDays(6).Add(TimeSpan.FromHours(5)));
@@ -207,14 +216,18 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RedisDown_FailOpen_DoesNotEnforceBudgets()
+    public async Task RedisDown_EvenFailOpen_RefusesABudgetedClient503_ABudgetThatCannotBeCheckedIsNotABudget()
     {
-        await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1");
-        await Db.StringSetAsync(AspireAoai.Api.Usage.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
-        await SendAsync(gateway, HttpStatusCode.TooManyRequests);
+        await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1",
+            "--Gateway:Clients:2:Id=free", $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(FreeClientKey)}", "--Gateway:Clients:2:Rpm=1000");
+        using var free = new HttpClient { BaseAddress = gateway.BaseAddress };
+        free.DefaultRequestHeaders.Add("api-key", FreeClientKey);
+        await SendAsync(gateway, HttpStatusCode.OK);
 
         await _redis.StopAsync();
-        await SendAsync(gateway, HttpStatusCode.OK);
+        await SendAsync(gateway, HttpStatusCode.ServiceUnavailable);
+        using var unbudgeted = await free.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
+        Assert.Equal(HttpStatusCode.OK, unbudgeted.StatusCode); // fail-open still holds for clients without a budget
     }
 
     [Theory]

@@ -26,8 +26,10 @@ internal sealed class LimiterKit : IAsyncDisposable
 
     public RateLimitOptions Options { get; }
 
-    public static async Task<LimiterKit> StartAsync(RedisServer redis, Action<RateLimitOptions>? configure = null, TimeSpan? reservationTimeout = null)
+    public static async Task<LimiterKit> StartAsync(RedisServer redis, Action<RateLimitOptions>? configure = null, TimeSpan? reservationTimeout = null,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         // A generous timeout: the build machine is shared, and these tests are about arithmetic, not latency.
         var options = new RateLimitOptions { RedisTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
@@ -36,7 +38,7 @@ internal sealed class LimiterKit : IAsyncDisposable
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var connection = new RedisLimitConnection(() => multiplexer, wrapped, TimeProvider.System, NullLogger<RedisLimitConnection>.Instance);
         await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, TimeProvider.System,
+        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, time,
             Microsoft.Extensions.Options.Options.Create(new BudgetOptions { ReservationTimeout = reservationTimeout ?? TimeSpan.FromMinutes(15) })), options);
     }
 

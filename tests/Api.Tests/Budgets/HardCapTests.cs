@@ -90,12 +90,21 @@ public sealed class HardCapTests : IAsyncLifetime
         Assert.True(spent <= TwoCents, $"the group spent {spent} picodollars of a {TwoCents} budget");
         Assert.Equal(test + other, spent);
 
-        // Both members see the group's spend and what is left of it; the admin sees it on each member.
+        // Both members see the group's spend and what is left of it (the admin report carries each member's).
         var seen = await LiveSpendAsync(b, "other");
         var shared = seen.GetProperty("group");
         Assert.Equal("team", shared.GetProperty("id").GetString());
         Assert.Equal(SpendKeys.ToDollars(spent), decimal.Parse(shared.GetProperty("todayUsd").GetString()!, CultureInfo.InvariantCulture));
         Assert.Equal("0.02", shared.GetProperty("budget").GetProperty("dailyUsd").GetString());
+
+        // Spent down to less than one worst case, a member is refused naming the group's budget.
+        await DrainAsync(a, GatewayHost.ClientKey);
+        using var refused = await PostAsync(a, GatewayHost.ClientKey);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+        Assert.Contains("The daily budget of $0.02 for budget group 'team' (client 'test' is a member) cannot cover this request",
+            error.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.True((long)await Db.StringGetAsync(SpendKeys.GroupDay("team", DateTime.UtcNow)) <= TwoCents);
     }
 
     [Fact]

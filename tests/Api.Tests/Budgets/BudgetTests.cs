@@ -235,6 +235,10 @@ public sealed class BudgetTests : IAsyncLifetime
     [InlineData("--Gateway:Clients:0:Budget:MonthlyUsd=-3", "Gateway:Clients:0:Budget:MonthlyUsd")]
     [InlineData("--Gateway:Clients:0:Budget:MonthlyUsd=2000000", "Gateway:Clients:0:Budget:MonthlyUsd")]
     [InlineData("--Gateway:Clients:0:Budget:SoftLimitPercent=0", "Gateway:Clients:0:Budget:SoftLimitPercent")]
+    [InlineData("--Gateway:Clients:0:BudgetGroup=nobody", "Gateway:Clients:0:BudgetGroup 'nobody' names no entry of Gateway:BudgetGroups")]
+    [InlineData("--Gateway:BudgetGroups:0:Id=team", "Gateway:BudgetGroups:0 needs DailyUsd or MonthlyUsd")]
+    [InlineData("--Gateway:Budgets:ReservationTimeout=00:00:01", "Gateway:Budgets:ReservationTimeout")]
+    [InlineData("--Gateway:Budgets:MaxOutputTokens:gpt-4o=0", "Gateway:Budgets:MaxOutputTokens:gpt-4o")]
     public async Task BadBudget_FailsTheStart_NamingTheKey(string setting, string key)
     {
         var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GatewayHost.StartAsync(

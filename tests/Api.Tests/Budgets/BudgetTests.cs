@@ -176,6 +176,41 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGroupsSoftThresholdAndRefusals_AreCountedWithTheGroupTag()
+    {
+        await using var gateway = await StartGatewayAsync(new FakeTimeProvider(Evening), usage: false,
+            "--Gateway:BudgetGroups:0:Id=team", "--Gateway:BudgetGroups:0:DailyUsd=5", "--Gateway:Clients:0:BudgetGroup=team");
+        var factory = gateway.Services.GetRequiredService<IMeterFactory>();
+        var seen = new List<(string Name, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == BudgetMonitor.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            lock (seen) seen.Add((instrument.Name, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
+        });
+        listener.Start();
+
+        await Db.StringSetAsync("aoai:gspend:team:2026-11-24", 4_200_000_000_000); // 84 % of the group's $5
+        await SendAsync(gateway, HttpStatusCode.OK);
+        var soft = Assert.Single(seen, m => m.Name == "aoai.budget.soft_limit_reached");
+        Assert.Equal("team", soft.Tags["group"]);
+        Assert.Equal("day", soft.Tags["period"]);
+
+        await Db.StringSetAsync("aoai:gspend:team:2026-11-24", 5_000_000_000_000);
+        await SendAsync(gateway, HttpStatusCode.TooManyRequests);
+        var exceeded = Assert.Single(seen, m => m.Name == "aoai.budget.exceeded");
+        Assert.Equal("test", exceeded.Tags["client"]);
+        Assert.Equal("team", exceeded.Tags["group"]);
+        Assert.Equal("group", exceeded.Tags["budget"]);
+    }
+
+    [Fact]
     public async Task BudgetCheck_RidesOnTheAdmissionCall_AndClientsWithoutABudgetNeverReadTheSpend()
     {
         await using var gateway = await StartGatewayAsync(new FakeTimeProvider(Evening), usage: false,

@@ -16,6 +16,12 @@ public sealed class ClientOptions
 
     /// <summary>Spend limits in USD (<c>Gateway:Clients:{i}:Budget</c>); null = no budget.</summary>
     public ClientBudgetOptions? Budget { get; set; }
+
+    /// <summary>
+    /// The id of a <c>Gateway:BudgetGroups</c> entry whose day/month budget this client shares with the group's other
+    /// members; a request must fit both the client's own budget and the group's. Null = no group.
+    /// </summary>
+    public string? BudgetGroup { get; set; }
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using AspireAoai.Api.Auth;
 using AspireAoai.Api.Usage;
 using StackExchange.Redis;
 
@@ -13,53 +12,39 @@ public enum BudgetPeriod
 }
 
 /// <summary>
-/// One client's budget, resolved once at start: the limits in picodollars (the unit of the running spend counters),
-/// this period's spend keys (recomputed only when the UTC day changes), and what this replica last saw of the spend.
+/// What a client's requests must fit: its own budget, its group's, or both. Resolved once at start; every admission of a
+/// budgeted client reads the spend and the reservations of each scope and reserves its worst case in both, in one call.
 /// </summary>
 public sealed class ClientBudget
 {
-    private PeriodKeys? _keys;
-    private long _daySpend = -1;
-    private long _monthSpend = -1;
-    private long _observedDay = -1;
-    private long _observedMonth = -1;
-    private long _warnedDay = -1;
-    private long _warnedMonth = -1;
-
-    internal ClientBudget(string clientId, ClientBudgetOptions options)
+    internal ClientBudget(string clientId, BudgetScope? own, BudgetScope? group)
     {
         ClientId = clientId;
-        DailyUsd = options.DailyUsd;
-        MonthlyUsd = options.MonthlyUsd;
-        SoftLimitPercent = options.SoftLimitPercent;
-        DailyPicodollars = options.DailyUsd is { } d ? SpendKeys.ToPicodollars(d) : 0;
-        MonthlyPicodollars = options.MonthlyUsd is { } m ? SpendKeys.ToPicodollars(m) : 0;
-        SoftDailyPicodollars = DailyPicodollars / 100 * SoftLimitPercent + DailyPicodollars % 100 * SoftLimitPercent / 100;
-        SoftMonthlyPicodollars = MonthlyPicodollars / 100 * SoftLimitPercent + MonthlyPicodollars % 100 * SoftLimitPercent / 100;
+        Own = own;
+        Group = group;
+        ReservationKey = new RedisKey(SpendKeys.Reservations(clientId));
     }
 
     public string ClientId { get; }
 
-    public decimal? DailyUsd { get; }
+    /// <summary>The client's own budget; null when only its group's applies.</summary>
+    public BudgetScope? Own { get; }
 
-    public decimal? MonthlyUsd { get; }
+    /// <summary>The budget the client shares with its group; null when it is in none.</summary>
+    public BudgetScope? Group { get; }
 
-    public int SoftLimitPercent { get; }
+    /// <summary>The client's in-flight reservations (kept even without an own budget, so its usage shows them).</summary>
+    public RedisKey ReservationKey { get; }
 
-    /// <summary>The daily limit in picodollars; 0 = none.</summary>
-    public long DailyPicodollars { get; }
+    /// <summary>The daily limit of the client's own budget in picodollars; 0 = none.</summary>
+    public long DailyPicodollars => Own?.DailyPicodollars ?? 0;
 
-    /// <summary>The monthly limit in picodollars; 0 = none.</summary>
-    public long MonthlyPicodollars { get; }
+    /// <summary>The monthly limit of the client's own budget in picodollars; 0 = none.</summary>
+    public long MonthlyPicodollars => Own?.MonthlyPicodollars ?? 0;
 
-    internal long SoftDailyPicodollars { get; }
+    private PeriodKeys? _keys;
 
-    internal long SoftMonthlyPicodollars { get; }
-
-    /// <summary>Limit of a period in USD (null when that period has none).</summary>
-    public decimal? Limit(BudgetPeriod period) => period == BudgetPeriod.Day ? DailyUsd : MonthlyUsd;
-
-    /// <summary>The spend keys of the UTC day and month of <paramref name="utcNow"/>; allocated once per day.</summary>
+    /// <summary>The spend keys of the client and its group for the UTC day of <paramref name="utcNow"/>; allocated once per day.</summary>
     internal PeriodKeys KeysAt(DateTimeOffset utcNow)
     {
         var day = DayNumber(utcNow);
@@ -70,38 +55,11 @@ public sealed class ClientBudget
         }
 
         var utc = utcNow.UtcDateTime;
-        keys = new PeriodKeys(day, MonthNumber(utcNow), SpendKeys.Day(ClientId, utc), SpendKeys.Month(ClientId, utc));
+        var group = Group?.KeysAt(utcNow);
+        keys = new PeriodKeys(day, MonthNumber(utcNow), SpendKeys.Day(ClientId, utc), SpendKeys.Month(ClientId, utc),
+            group?.DayKey ?? default, group?.MonthKey ?? default);
         Volatile.Write(ref _keys, keys);
         return keys;
-    }
-
-    /// <summary>Remembers the spend an admission read, for the spend gauge.</summary>
-    internal void Observe(PeriodKeys keys, long daySpend, long monthSpend)
-    {
-        if (daySpend >= 0)
-        {
-            Volatile.Write(ref _daySpend, daySpend);
-            Volatile.Write(ref _observedDay, keys.Day);
-        }
-
-        if (monthSpend >= 0)
-        {
-            Volatile.Write(ref _monthSpend, monthSpend);
-            Volatile.Write(ref _observedMonth, keys.Month);
-        }
-    }
-
-    /// <summary>The last spend this replica saw in the current period, in picodollars; -1 when none.</summary>
-    internal long LastSpend(BudgetPeriod period, DateTimeOffset utcNow) => period == BudgetPeriod.Day
-        ? (Volatile.Read(ref _observedDay) == DayNumber(utcNow) ? Volatile.Read(ref _daySpend) : -1)
-        : (Volatile.Read(ref _observedMonth) == MonthNumber(utcNow) ? Volatile.Read(ref _monthSpend) : -1);
-
-    /// <summary>True the first time this replica sees the soft threshold of a period crossed (once per period).</summary>
-    internal bool MarkSoftLimitReached(BudgetPeriod period, long periodNumber)
-    {
-        ref var warned = ref period == BudgetPeriod.Day ? ref _warnedDay : ref _warnedMonth;
-        var seen = Volatile.Read(ref warned);
-        return seen < periodNumber && Interlocked.CompareExchange(ref warned, periodNumber, seen) == seen;
     }
 
     /// <summary>UTC midnight after <paramref name="utcNow"/> (day) or the first of the next month (month).</summary>
@@ -125,5 +83,6 @@ public sealed class ClientBudget
     }
 }
 
-/// <summary>A client's spend keys for one UTC day (and its month).</summary>
-internal sealed record PeriodKeys(long Day, long Month, RedisKey DayKey, RedisKey MonthKey);
+/// <summary>A client's (and its group's) spend keys for one UTC day and its month.</summary>
+internal sealed record PeriodKeys(long Day, long Month, RedisKey DayKey, RedisKey MonthKey, RedisKey GroupDayKey = default,
+    RedisKey GroupMonthKey = default);

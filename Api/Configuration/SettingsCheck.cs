@@ -1,3 +1,4 @@
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Caching;
@@ -21,12 +22,13 @@ public static class SettingsCheckExtensions
     /// </summary>
     internal static readonly (string Path, Type[] Types)[] Sections =
     [
-        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), ]),
+        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), typeof(BudgetGroupsOptions)]),
         (RoutingOptions.SectionName, [typeof(RoutingOptions)]),
         (RateLimitOptions.SectionName, [typeof(RateLimitOptions)]),
         (CacheOptions.SectionName, [typeof(CacheOptions)]),
         (UsageOptions.SectionName, [typeof(UsageOptions)]),
         (UsageApiOptions.SectionName, [typeof(UsageApiOptions)]),
+        (BudgetOptions.SectionName, [typeof(BudgetOptions)]),
     ];
 
     /// <summary>Checks, at start, that every key under <c>Gateway</c> is a setting (see <see cref="Sections"/>).</summary>

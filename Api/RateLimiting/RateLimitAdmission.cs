@@ -16,16 +16,18 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     private readonly RateLimiter _limiter;
     private readonly TokenEstimator _estimator;
     private readonly BudgetMonitor _budgets;
+    private readonly BudgetPricer _pricer;
     private readonly TimeProvider _time;
     private readonly ILogger<RateLimitAdmission> _logger;
 
-    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, TimeProvider time,
-        ILogger<RateLimitAdmission> logger)
+    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, BudgetPricer pricer,
+        TimeProvider time, ILogger<RateLimitAdmission> logger)
     {
         _catalog = catalog;
         _limiter = limiter;
         _estimator = estimator;
         _budgets = budgets;
+        _pricer = pricer;
         _time = time;
         _logger = logger;
     }
@@ -42,14 +44,21 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         }
 
         var tokens = _estimator.Estimate(request);
-        var result = await _limiter.AcquireAsync(client, deployments, tokens).ConfigureAwait(false);
+        long cost = 0;
+        if (client.Budget is not null && !TryWorstCase(request, tokens, out cost))
+        {
+            return Unpriced(request, client);
+        }
+
+        var result = await _limiter.AcquireAsync(client, deployments, tokens, cost).ConfigureAwait(false);
         var http = request.Http;
         if (client.Budget is { } budget && result.PeriodKeys is { } periodKeys)
         {
-            _budgets.Observe(budget, periodKeys, result.DaySpend, result.MonthSpend);
+            Observe(budget, periodKeys, result);
             if (result.BudgetExceeded)
             {
-                return RejectBudget(budget, periodKeys, result);
+                BudgetAnswer.WriteHeaders(budget, result, http.Response.Headers);
+                return RejectBudget(budget, result);
             }
         }
 
@@ -64,6 +73,36 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
 
         RateLimitLease.WriteHeaders(client, result, http.Response.Headers);
         return Reject(request, client, result, tokens);
+    }
+
+    /// <summary>The request's worst-case cost in picodollars; false when its model has no price.</summary>
+    private bool TryWorstCase(GatewayRequest request, long tokens, out long cost)
+    {
+        var parsed = request.Parsed;
+        var prompt = tokens - _estimator.CompletionAllowance(request.Operation, parsed.MaxTokens, parsed.N);
+        return _pricer.TryWorstCase(request.Operation, request.Pool.Model, prompt, parsed.MaxTokens, parsed.N, _time.GetUtcNow(), out cost, out _);
+    }
+
+    private void Observe(ClientBudget budget, PeriodKeys keys, in LimitResult result)
+    {
+        if (budget.Own is { } own)
+        {
+            _budgets.Observe(budget, own, keys.Day, keys.Month, result.DaySpend, result.MonthSpend);
+        }
+
+        if (budget.Group is { } group && result.Budget is { } reading)
+        {
+            _budgets.Observe(budget, group, keys.Day, keys.Month, reading.GroupDaySpend, reading.GroupMonthSpend);
+        }
+    }
+
+    /// <summary>403: a budget cannot be checked against a model without a price.</summary>
+    private AdmissionDecision Unpriced(GatewayRequest request, ClientLimits client)
+    {
+        LogUnpriced(_logger, client.Id, request.Pool.Model);
+        return AdmissionDecision.Reject(StatusCodes.Status403Forbidden,
+            $"Client '{client.Id}' has a spend budget, and model '{request.Pool.Model}' has no price in the gateway's price table, so what this request could cost cannot be checked against the budget. Ask the gateway's operator to add a price for '{request.Pool.Model}' (Pricing:Models).",
+            "model_not_priced");
     }
 
     private AdmissionDecision Reject(GatewayRequest request, ClientLimits client, in LimitResult result, long tokens)
@@ -105,27 +144,25 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     }
 
     /// <summary>
-    /// 429 <c>insufficient_quota</c> / <c>budget_exceeded</c> naming the budget, with <c>retry-after</c> until the
-    /// period rolls over (by this replica's clock, which also named the spend keys).
+    /// 429 <c>insufficient_quota</c> / <c>budget_exceeded</c> naming the budget, what is left and what the request could
+    /// cost, with <c>retry-after</c>: a second when what reservations in flight hold would make room (they are released as
+    /// those requests finish), else until the period rolls over (by this replica's clock, which also named the spend keys).
     /// </summary>
-    private AdmissionDecision RejectBudget(ClientBudget budget, PeriodKeys keys, LimitResult result)
+    private AdmissionDecision RejectBudget(ClientBudget budget, in LimitResult result)
     {
-        var period = result.Reason == SlidingWindowScript.ReasonBudgetDay ? BudgetPeriod.Day : BudgetPeriod.Month;
-        var resetsAt = period == BudgetPeriod.Day
-            ? new DateTimeOffset((keys.Day + 1) * TimeSpan.TicksPerDay, TimeSpan.Zero)
-            : ClientBudget.ResetsAt(BudgetPeriod.Month, new DateTimeOffset(keys.Day * TimeSpan.TicksPerDay, TimeSpan.Zero));
-        var retry = resetsAt - _time.GetUtcNow();
+        var position = BudgetAnswer.Refused(budget, result);
+        var cost = result.Budget!.Cost;
+        var inFlightMayFree = position.Reserved > 0 && position.Spent + cost <= position.Limit;
+        var retry = inFlightMayFree ? TimeSpan.FromSeconds(1) : position.ResetsAt - _time.GetUtcNow();
         if (retry < TimeSpan.FromSeconds(1))
         {
             retry = TimeSpan.FromSeconds(1);
         }
 
-        var spend = period == BudgetPeriod.Day ? result.DaySpend : result.MonthSpend;
-        var message = string.Create(CultureInfo.InvariantCulture,
-            $"The {(period == BudgetPeriod.Day ? "daily" : "monthly")} budget of {ClientBudget.FormatUsd(budget.Limit(period)!.Value)} for client '{budget.ClientId}' is spent ({ClientBudget.FormatUsd(Usage.SpendKeys.ToDollars(Math.Max(0, spend)))} used); it resets at {resetsAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
-        _budgets.Exceeded(budget, period);
-        LogBudgetRejected(_logger, budget.ClientId, period == BudgetPeriod.Day ? "daily" : "monthly");
-        return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, message, BudgetErrorCode, retry) with { Type = InsufficientQuota };
+        _budgets.Exceeded(budget, position.Scope, position.Period);
+        LogBudgetRejected(_logger, budget.ClientId, position.Scope.Kind, position.Scope.Id, position.Period == BudgetPeriod.Day ? "daily" : "monthly");
+        return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, BudgetAnswer.Message(budget, position, cost, inFlightMayFree),
+            BudgetErrorCode, retry) with { Type = InsufficientQuota };
     }
 
     /// <summary>OpenAI's error type for exhausted quota.</summary>
@@ -139,8 +176,11 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     private static string Limit(int configured, in LimitResult result)
         => (result.Source == LimitSource.Local ? "a local share of " : "") + configured.ToString(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "Client {ClientId} was refused: its {Period} budget is spent")]
-    private static partial void LogBudgetRejected(ILogger logger, string clientId, string period);
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "Client {ClientId} was refused: the {Period} budget of {Kind} {BudgetId} cannot cover its worst case")]
+    private static partial void LogBudgetRejected(ILogger logger, string clientId, string kind, string budgetId, string period);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Debug, Message = "Client {ClientId} was refused: it has a budget and model {Model} has no price")]
+    private static partial void LogUnpriced(ILogger logger, string clientId, string model);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Rate limit refused client {ClientId} (reason {Reason}, retry after {RetryAfterMs} ms)")]
     private static partial void LogRejected(ILogger logger, string clientId, int reason, long retryAfterMs);

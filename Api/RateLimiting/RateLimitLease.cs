@@ -17,6 +17,7 @@ public sealed class RateLimitLease
     private readonly RateLimiter _limiter;
     private readonly HttpContext _http;
     private int _settled;
+    private int _reservationTaken;
 
     internal RateLimitLease(ClientLimits client, in LimitResult result, long tokens, RateLimiter limiter, HttpContext http)
     {
@@ -56,6 +57,21 @@ public sealed class RateLimitLease
         {
             _limiter.ChargeDeployment(deployment, Result, actual);
         }
+    }
+
+    /// <summary>
+    /// The request's budget reservation, once: to whoever writes its usage (which releases it with the real cost), or to
+    /// the reconciler when nobody did. Null when it has none or it was taken.
+    /// </summary>
+    internal Reservation? TakeReservation()
+    {
+        if (Client.Budget is not { } budget || Result.Budget is not { ReservationBucket: > 0 } reading
+            || Interlocked.Exchange(ref _reservationTaken, 1) != 0)
+        {
+            return null;
+        }
+
+        return new Reservation(budget.ReservationKey, budget.Group?.ReservationKey, reading.ReservationBucket, reading.Cost);
     }
 
     /// <summary>OnStarting callback: the client's limit and remaining headers.</summary>
@@ -101,6 +117,11 @@ public sealed class RateLimitLease
         {
             headers["x-ratelimit-limit-tokens"] = tpmText;
             headers["x-ratelimit-remaining-tokens"] = Math.Max(0, tpm - result.Tokens).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (client.Budget is { } budget)
+        {
+            BudgetAnswer.WriteHeaders(budget, result, headers);
         }
     }
 }

@@ -45,11 +45,15 @@ public readonly record struct LimitResult(
     /// <summary>The spend keys (and their periods) the admission read; null when the client has no budget.</summary>
     internal PeriodKeys? PeriodKeys { get; init; }
 
+    /// <summary>The budget figures of a budgeted admission (spend of the group, reservations, this request's); null otherwise.</summary>
+    public BudgetReading? Budget { get; init; }
+
     /// <summary>True when the request was charged in Redis (in its own round trip or through a lease).</summary>
     public bool InRedis => Source is LimitSource.Redis or LimitSource.Lease;
 
     /// <summary>True when a spent budget refused the request.</summary>
-    public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth;
+    public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth
+        or SlidingWindowScript.ReasonGroupBudgetDay or SlidingWindowScript.ReasonGroupBudgetMonth;
 
     public bool TooLarge => Reason is SlidingWindowScript.ReasonTooLargeTpm or SlidingWindowScript.ReasonTooLargeDay or SlidingWindowScript.ReasonTooLargeMonth;
 }
@@ -59,7 +63,7 @@ public readonly record struct LimitResult(
 /// Redis-unavailable policy, and queues reconciliations and deployment charges, which <see cref="AdjustmentFlusher"/>
 /// writes merged (one entry per key and sub-bucket) a few times a second, so they cost the admission nothing.
 /// </summary>
-public sealed class RateLimiter
+public sealed partial class RateLimiter
 {
     /// <summary>Merged adjustments per flush call.</summary>
     internal const int FlushBatch = 64;
@@ -72,6 +76,7 @@ public sealed class RateLimiter
     private static readonly RedisValue Zero = 0;
     private static readonly RedisValue One = "1";
     private static readonly RedisValue ZeroFlag = "0";
+    private static readonly RedisValue Two = "2";
 
     private readonly RedisLimitConnection _redis;
     private readonly PendingAdjustments _pending = new();
@@ -90,8 +95,10 @@ public sealed class RateLimiter
     /// <summary>A lease is granted only while the window stays at most this full with it; the lease path needs that much room.</summary>
     internal const double LeaseFill = 0.5;
 
-    public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time)
+    public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time, IOptions<BudgetOptions>? budgets = null)
     {
+        var reservation = (budgets?.Value ?? new BudgetOptions()).ReservationTimeout;
+        _reservationMs = (long)reservation.TotalMilliseconds;
         _redis = redis;
         _time = time;
         var o = options.Value;
@@ -102,7 +109,7 @@ public sealed class RateLimiter
         _ttl = 60_000 + (2 * o.BucketMilliseconds);
         _leaseMinRequests = o.Leases ? o.LeaseMinRequests : 0;
         _leaseShare = o.LeaseMaxShare;
-        _buffers = new ConcurrentQueue<ArgsBuffer>[2 * 65];
+        _buffers = new ConcurrentQueue<ArgsBuffer>[3 * 65];
         for (var i = 0; i < _buffers.Length; i++)
         {
             _buffers[i] = new ConcurrentQueue<ArgsBuffer>();
@@ -122,7 +129,7 @@ public sealed class RateLimiter
     /// counters of the current UTC day and month, by this replica's clock, are read in the same call). One Redis
     /// round trip, or none when the client's lease admits the request.
     /// </summary>
-    public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long cost = 0)
     {
         if (_leaseMinRequests > 0 && client.Budget is null)
         {
@@ -138,7 +145,7 @@ public sealed class RateLimiter
             }
         }
 
-        return AcquireFromRedisAsync(client, deployments, tokens);
+        return AcquireFromRedisAsync(client, deployments, tokens, cost);
     }
 
     private async ValueTask<LimitResult> AfterRenewalAsync(Task renewal, ClientLimits client, DeploymentLimits[] deployments, long tokens)
@@ -149,11 +156,11 @@ public sealed class RateLimiter
             return leased;
         }
 
-        return await AcquireFromRedisAsync(client, deployments, tokens).ConfigureAwait(false);
+        return await AcquireFromRedisAsync(client, deployments, tokens, 0).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<LimitResult> AcquireFromRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens)
+    private async ValueTask<LimitResult> AcquireFromRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long cost)
     {
         var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var lease = LeaseToAsk(client, localMs);
@@ -173,7 +180,7 @@ public sealed class RateLimiter
 
         try
         {
-            return await AdmitInRedisAsync(client, deployments, tokens, localMs, lease).ConfigureAwait(false);
+            return await AdmitInRedisAsync(client, deployments, tokens, localMs, lease, cost).ConfigureAwait(false);
         }
         finally
         {
@@ -186,9 +193,9 @@ public sealed class RateLimiter
     }
 
     private async ValueTask<LimitResult> AdmitInRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long localMs,
-        (long Requests, long Tokens) lease)
+        (long Requests, long Tokens) lease, long cost)
     {
-        var args = RentArguments(client, deployments, tokens, lease, out var periodKeys);
+        var args = RentArguments(client, deployments, tokens, lease, out var periodKeys, cost);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         if (result is null)
         {
@@ -212,6 +219,7 @@ public sealed class RateLimiter
             DaySpend = Spend(reply[9]),
             MonthSpend = Spend(reply[10]),
             PeriodKeys = periodKeys,
+            Budget = periodKeys is null ? null : ReadBudget(reply, cost),
         };
         var leased = (long)reply[11] == 1;
         if (admitted)
@@ -295,7 +303,7 @@ public sealed class RateLimiter
         {
             var g = lease.Grant;
             _pending.Enqueue(new Adjustment(client.Key, g.Bucket, -tokens, -requests, client.TokensPerDay > 0 ? g.Day : 0,
-                client.TokensPerMonth > 0 ? g.Month : 0, Create: false));
+                client.TokensPerMonth > 0 ? g.Month : 0, Adjustment.Reconcile));
         }
     }
 
@@ -324,14 +332,14 @@ public sealed class RateLimiter
     /// <see cref="ReturnArguments"/> once the call completed).
     /// </summary>
     internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, (long Requests, long Tokens) lease,
-        out PeriodKeys? periodKeys)
+        out PeriodKeys? periodKeys, long cost = 0)
     {
         var d = deployments.Length;
         var budget = client.Budget;
-        var pool = budget is null ? d : 65 + d;
-        if (!_buffers[pool].TryDequeue(out var args))
+        var scopes = budget is null ? 0 : budget.Group is null ? 1 : 2;
+        if (!_buffers[ArgsBuffer.PoolOf(d, scopes)].TryDequeue(out var args))
         {
-            args = new ArgsBuffer(d, budget is not null);
+            args = new ArgsBuffer(d, scopes);
         }
 
         var keys = args.Keys;
@@ -349,14 +357,16 @@ public sealed class RateLimiter
         {
             values[11] = Zero;
             values[12] = Zero;
+            values[16] = Zero;
+            values[17] = Zero;
+            values[18] = Zero;
+            values[19] = Zero;
+            values[20] = Zero;
         }
         else
         {
             periodKeys = budget.KeysAt(_time.GetUtcNow());
-            keys[1 + d] = periodKeys.DayKey;
-            keys[2 + d] = periodKeys.MonthKey;
-            values[11] = budget.DailyPicodollars;
-            values[12] = budget.MonthlyPicodollars;
+            WriteBudget(keys, values, d, budget, periodKeys, cost);
         }
 
         values[13] = lease.Requests;
@@ -436,7 +446,7 @@ public sealed class RateLimiter
         if (admitted.InRedis)
         {
             _pending.Enqueue(new Adjustment(client.Key, admitted.Bucket, delta, 0, client.TokensPerDay > 0 ? admitted.Day : 0,
-                client.TokensPerMonth > 0 ? admitted.Month : 0, Create: false));
+                client.TokensPerMonth > 0 ? admitted.Month : 0, Adjustment.Reconcile));
         }
     }
 
@@ -446,7 +456,7 @@ public sealed class RateLimiter
         deployment.AddLocal(tokens);
         if (admitted.InRedis)
         {
-            _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Create: true));
+            _pending.Enqueue(new Adjustment(deployment.Key, admitted.Bucket, tokens, 1, 0, 0, Adjustment.Charge));
         }
     }
 
@@ -467,7 +477,7 @@ public sealed class RateLimiter
             while (taken < FlushTake && taken < due && _pending.TryDequeue(out var a))
             {
                 taken++;
-                var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Create);
+                var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Kind);
                 merged[key] = merged.TryGetValue(key, out var m)
                     ? new Merged(m.Tokens + a.Tokens, m.Requests + a.Requests, m.Count + 1)
                     : new Merged(a.Tokens, a.Requests, 1);
@@ -488,7 +498,7 @@ public sealed class RateLimiter
                     for (var i = first; i < batch.Count; i++)
                     {
                         var (k, m) = (batch[i].Key, batch[i].Value);
-                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Create));
+                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Kind));
                     }
 
                     return written;
@@ -520,13 +530,13 @@ public sealed class RateLimiter
             values[v + 2] = m.Requests;
             values[v + 3] = k.Day;
             values[v + 4] = k.Month;
-            values[v + 5] = k.Create ? One : ZeroFlag;
+            values[v + 5] = k.Kind switch { Adjustment.Charge => One, Adjustment.Release => Two, _ => ZeroFlag };
         }
 
         return await _redis.EvaluateAsync(keys, values).ConfigureAwait(false) is not null;
     }
 
-    private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, bool Create);
+    private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, byte Kind);
 
     private readonly record struct Merged(long Tokens, long Requests, int Count);
 
@@ -535,6 +545,7 @@ public sealed class RateLimiter
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if ((client.FailureMode ?? _failureMode) == RedisFailureMode.FailClosed)
         {
+            // A budgeted client's mode defaults to FailClosed (LimitCatalog): a budget that cannot be checked is not a budget.
             return new LimitResult(false, 0, 0, 0, 0, nowMs, 0, 0, 0, LimitSource.Unavailable);
         }
 
@@ -546,12 +557,16 @@ public sealed class RateLimiter
     }
 
     /// <summary>Keys and values of one admission call for a pool of a given size, reused between calls.</summary>
-    internal sealed class ArgsBuffer(int deployments, bool budget)
+    /// <param name="deployments">Deployments of the pool.</param>
+    /// <param name="scopes">Budget scopes: 0 none, 1 the client's, 2 the client's and its group's (3 keys each).</param>
+    internal sealed class ArgsBuffer(int deployments, int scopes)
     {
         /// <summary>Index of the free list this buffer goes back to.</summary>
-        public int Pool { get; } = budget ? 65 + deployments : deployments;
+        public int Pool { get; } = PoolOf(deployments, scopes);
 
-        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + (budget ? 2 : 0)];
+        public static int PoolOf(int deployments, int scopes) => (scopes * 65) + deployments;
+
+        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + (3 * scopes)];
 
         public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (2 * deployments)];
     }

@@ -77,7 +77,8 @@ public static class RateLimitingExtensions
             }
         }
 
-        services.AddSingleton<IUsageReporter>(sp => new UsageReconciler(Create(sp, inner), sp.GetRequiredService<LimitCatalog>()));
+        services.AddSingleton<IUsageReporter>(sp => new UsageReconciler(Create(sp, inner), sp.GetRequiredService<LimitCatalog>(),
+            sp.GetRequiredService<RateLimiter>()));
     }
 
     private static IUsageReporter Create(IServiceProvider sp, ServiceDescriptor? descriptor) => descriptor switch

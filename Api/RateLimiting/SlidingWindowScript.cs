@@ -15,23 +15,35 @@ namespace AspireAoai.Api.RateLimiting;
 /// <para>Quotas: fields <c>d</c>/<c>dt</c> (UTC day number, tokens) and <c>m</c>/<c>mt</c> (year*12+month, tokens),
 /// reset when the day or month changes. Calendar arithmetic is Hinnant's days/civil conversion.</para>
 /// <para>Time: <c>redis.call('TIME')</c>, so every replica shares one clock; a non-zero ARGV[2] overrides it (tests).</para>
-/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), then, for a client with a budget,
-/// KEYS[2+D] and KEYS[3+D]: its spend counters of the day and the month (picodollars, written by the usage script;
-/// their names carry the gateway's UTC date, so the caller's clock picks the period). ARGV: 2 now override,
-/// 3 bucket ms, 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month (0 = none), 11 D, 12 daily
-/// budget, 13 monthly budget (picodollars, 0 = none: that key is not read), 14 lease requests, 15 lease tokens
-/// (0 = no lease asked), 16 the fill (e.g. 0.5) a window may reach with a lease, then usable TPM and RPM of each
-/// deployment from 17. When no deployment has room the request is refused (reason 8); when a spend counter has
-/// reached its budget, before any limit is charged (reason 10 day, 11 month). An admitted request that asked for a
-/// lease gets it when its window, quotas included, stays within the fill with it: the lease's requests and tokens
-/// are charged with the request's.
-/// Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, day spend,
-/// month spend (strings, exact; nil when not read), leased (1/0), then requests and tokens of each deployment.</para>
+/// <para>Admit (ARGV[1]='a'): KEYS[1] client, KEYS[2..1+D] deployments (read), then, for a budgeted client, KEYS[2+D]
+/// and KEYS[3+D]: its spend counters of the day and the month (picodollars, written by the usage script; their names
+/// carry the gateway's UTC date, so the caller's clock picks the period), KEYS[4+D] its reservations, and for a client in a
+/// budget group KEYS[5+D..7+D] the group's day and month counters and reservations. ARGV: 2 now override, 3 bucket ms,
+/// 4 W, 5 ttl ms, 6 tokens, 7 rpm, 8 tpm, 9 tokens/day, 10 tokens/month (0 = none), 11 D, 12 client daily budget,
+/// 13 client monthly budget (picodollars, 0 = none: that key is not read), 14 lease requests, 15 lease tokens (0 = no
+/// lease asked), 16 the fill (e.g. 0.5) a window may reach with a lease, 17 group daily budget, 18 group monthly budget,
+/// 19 the request's worst-case cost (picodollars, an exact integer string), 20 reservation lifetime ms, 21 reservation
+/// bucket ms, then usable TPM and RPM of each deployment from 22. When no deployment has room the request is refused
+/// (reason 8); when spend + reservations in flight + this request's worst case exceed a budget, before any limit is
+/// charged (reason 10 client day, 11 client month, 12 group day, 13 group month). An admitted request that asked for a
+/// lease gets it when its window, quotas included, stays within the fill with it: the lease's requests and tokens are
+/// charged with the request's.</para>
+/// <para>Reservations: a hash per scope with one field <c>x{b}</c> per expiry bucket b (the picodollars reserved by the
+/// requests admitted while now + lifetime fell in bucket b-1), their total <c>n</c> and the oldest bucket that may hold
+/// one, <c>w</c>. A bucket expires once now reaches b * bucket ms, so a reservation that nobody settles (its replica died)
+/// stops counting after the lifetime and at most one bucket more; settlement (the usage script, or this script's flush
+/// mode) takes the request's amount out of its bucket, atomically with adding the real cost to the spend counters.</para>
+/// <para>Reply: admitted, retry ms, reason, requests in window, tokens in window, now ms, bucket, day, month, day spend,
+/// month spend (strings, exact; nil when not read), leased (1/0), client reservations, group day spend, group month
+/// spend, group reservations (picodollars, after this request's), the reservation's bucket (0 = none), then requests
+/// and tokens of each deployment.</para>
 /// <para>Cost: one HMGET per key (its oldest bucket, totals, quotas and current bucket together; eviction, about once
 /// a bucket per key, reads again), one HSET and one PEXPIRE for an admitted request: every <c>redis.call</c> inside a
 /// script costs about a microsecond of the server's single thread, so the admission keeps to five.</para>
 /// <para>Flush (ARGV[1]='f'): KEYS[1..E] adjusted keys; ARGV 2-5 as above, 6 E, then 6 values per adjustment from
-/// 7: bucket, tokens, requests, day, month, create (1: a deployment's charge, which may start its window).</para>
+/// 7: bucket, tokens, requests, day, month, kind (1: a deployment's charge, which may start its window; 2: the release of
+/// a reservation of 'tokens' picodollars in expiry bucket 'bucket' of a reservation hash, for a request whose usage is not
+/// written to the usage stream).</para>
 /// </remarks>
 internal static class SlidingWindowScript
 {
@@ -47,9 +59,11 @@ internal static class SlidingWindowScript
     public const int ReasonTooLargeCapacity = 9;
     public const int ReasonBudgetDay = 10;
     public const int ReasonBudgetMonth = 11;
+    public const int ReasonGroupBudgetDay = 12;
+    public const int ReasonGroupBudgetMonth = 13;
 
     /// <summary>Leading ARGV of an admission, before the adjustments.</summary>
-    public const int AdmitFixedArgs = 16;
+    public const int AdmitFixedArgs = 21;
 
     /// <summary>Leading ARGV of a flush, before the adjustments.</summary>
     public const int FlushFixedArgs = 6;
@@ -58,7 +72,7 @@ internal static class SlidingWindowScript
     public const int ArgsPerAdjustment = 6;
 
     /// <summary>Fixed reply fields before the deployments' pairs.</summary>
-    public const int ReplyFixed = 12;
+    public const int ReplyFixed = 17;
 
     public const string Text = """
         local mode = ARGV[1]
@@ -146,9 +160,23 @@ internal static class SlidingWindowScript
           end
         end
 
+        -- Takes up to 'amount' out of a reservation bucket (what expired meanwhile was already taken by the eviction).
+        local function release(key, field, amount)
+          local v = tonumber(redis.call('HGET', key, field))
+          if v then
+            local a = math.min(v, amount)
+            if a >= v then redis.call('HDEL', key, field) else redis.call('HINCRBY', key, field, string.format('%d', -a)) end
+            redis.call('HINCRBY', key, 'n', string.format('%d', -a))
+          end
+        end
+
         local function adjust(key, a)
           local b, dt, dr = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
           local dd, dm, create = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), ARGV[a + 5] == '1'
+          if ARGV[a + 5] == '2' then
+            release(key, 'x' .. b, dt)
+            return
+          end
           if create then load(key) end
           if b >= start and b <= cur then
             if create then
@@ -193,9 +221,57 @@ internal static class SlidingWindowScript
         local D = tonumber(ARGV[11])
         local bd, bm = tonumber(ARGV[12]), tonumber(ARGV[13])
         local lr, lt, fill = tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
-        local sd, sm = false, false
-        if bd > 0 then sd = redis.call('GET', KEYS[2 + D]) or '0' end
-        if bm > 0 then sm = redis.call('GET', KEYS[3 + D]) or '0' end
+        local B, G = #KEYS > 1 + D, #KEYS > 4 + D
+        local sd, sm, gsd, gsm = false, false, false, false
+        local cr, gr, rb, cost, gbd, gbm = 0, 0, 0, 0, 0, 0
+        local rlife, rms = 0, 1
+
+        -- The live reservations of a scope, evicting the expired buckets first (about once a bucket per key).
+        local function reserved(rkey)
+          local v = redis.call('HMGET', rkey, 'w', 'n')
+          local w = tonumber(v[1])
+          if w == nil then return 0 end
+          local gcur = math.floor(now / rms)
+          local n = tonumber(v[2]) or 0
+          if w <= gcur then
+            if gcur > w + math.floor(rlife / rms) + 2 then
+              redis.call('DEL', rkey)
+              return 0
+            end
+            for i = w, gcur do
+              local x = tonumber(redis.call('HGET', rkey, 'x' .. i))
+              if x then
+                n = n - x
+                redis.call('HDEL', rkey, 'x' .. i)
+              end
+            end
+            redis.call('HSET', rkey, 'n', string.format('%d', n), 'w', gcur + 1)
+          end
+          return n
+        end
+
+        local function reserve(rkey)
+          redis.call('HINCRBY', rkey, 'x' .. rb, ARGV[19])
+          redis.call('HINCRBY', rkey, 'n', ARGV[19])
+          redis.call('HSETNX', rkey, 'w', rb)
+          redis.call('PEXPIRE', rkey, rlife + 2 * rms)
+        end
+
+        local function over(s, r, b) return s and (tonumber(s) or 0) + r + cost > b end
+
+        if B then
+          cost, rlife, rms = tonumber(ARGV[19]), tonumber(ARGV[20]), tonumber(ARGV[21])
+          rb = math.floor((now + rlife) / rms) + 1
+          if bd > 0 then sd = redis.call('GET', KEYS[2 + D]) or '0' end
+          if bm > 0 then sm = redis.call('GET', KEYS[3 + D]) or '0' end
+          cr = reserved(KEYS[4 + D])
+          if G then
+            gbd, gbm = tonumber(ARGV[17]), tonumber(ARGV[18])
+            if gbd > 0 then gsd = redis.call('GET', KEYS[5 + D]) or '0' end
+            if gbm > 0 then gsm = redis.call('GET', KEYS[6 + D]) or '0' end
+            gr = reserved(KEYS[7 + D])
+          end
+        end
 
         local tc, rc = 't' .. cur, 'r' .. cur
         local h = load(key, 'tt', 'rt', 'd', 'dt', 'm', 'mt', tc, rc)
@@ -211,7 +287,7 @@ internal static class SlidingWindowScript
         for k = 1, D do
           local v = load(KEYS[1 + k], 'rt', 'tt')
           local drt, dtt = tonumber(v[2]) or 0, tonumber(v[3]) or 0
-          local dtpm, drpm = tonumber(ARGV[15 + 2 * k]), tonumber(ARGV[16 + 2 * k])
+          local dtpm, drpm = tonumber(ARGV[20 + 2 * k]), tonumber(ARGV[21 + 2 * k])
           dep[k] = { drt, dtt, dtpm, drpm }
           if dtpm == 0 or tokens <= dtpm then large = false end
           if (dtpm == 0 or dtt + tokens <= dtpm) and (drpm == 0 or drt + 1 <= drpm) then fits = true end
@@ -221,8 +297,10 @@ internal static class SlidingWindowScript
         if tpm > 0 and tokens > tpm then reason = 5
         elseif dq > 0 and tokens > dq then reason = 6
         elseif mq > 0 and tokens > mq then reason = 7
-        elseif sm and (tonumber(sm) or 0) >= bm then reason = 11
-        elseif sd and (tonumber(sd) or 0) >= bd then reason = 10
+        elseif over(sm, cr, bm) then reason = 11
+        elseif over(sd, cr, bd) then reason = 10
+        elseif over(gsm, gr, gbm) then reason = 13
+        elseif over(gsd, gr, gbd) then reason = 12
         else
           if rpm > 0 and rt + 1 > rpm then
             reason = 1
@@ -282,9 +360,21 @@ internal static class SlidingWindowScript
           end
           redis.call('HSET', key, unpack(set))
           redis.call('PEXPIRE', key, keep)
+          if B and cost > 0 then
+            reserve(KEYS[4 + D])
+            cr = cr + cost
+            if G then
+              reserve(KEYS[7 + D])
+              gr = gr + cost
+            end
+          else
+            rb = 0
+          end
+        else
+          rb = 0
         end
 
-        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month, sd, sm, leased }
+        local reply = { admitted, retry, reason, rt, tt, now, cur, day, month, sd, sm, leased, cr, gsd, gsm, gr, rb }
         for k = 1, D do
           reply[#reply + 1] = dep[k][1]
           reply[#reply + 1] = dep[k][2]

@@ -49,6 +49,10 @@ public sealed class TokenEstimator
     /// <summary>Prompt plus completion tokens the request may use.</summary>
     public long Estimate(GatewayRequest request) => Estimate(request.Operation, request.Pool.Model, request.Body.Span, request.Parsed.MaxTokens, request.Parsed.N);
 
+    /// <summary>The completion tokens <see cref="Estimate(GatewayRequest)"/> counts for a chat request (0 for embeddings).</summary>
+    public long CompletionAllowance(OperationKind operation, int? maxTokens, int? n)
+        => operation == OperationKind.Embeddings ? 0 : (long)(maxTokens ?? _defaultCompletion) * Math.Max(1, n ?? 1);
+
     /// <summary>Prompt plus completion tokens of a body.</summary>
     public long Estimate(OperationKind operation, string model, ReadOnlySpan<byte> body, int? maxTokens, int? n)
     {

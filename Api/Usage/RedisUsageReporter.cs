@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Budgets;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,12 +17,15 @@ public sealed partial class RedisUsageReporter : IUsageReporter
 {
     private readonly Channel<PendingUsage> _queue;
     private readonly UsagePricer _pricer;
+    private readonly BudgetCatalog? _budgets;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _duplicates;
     private readonly ILogger<RedisUsageReporter> _logger;
 
-    public RedisUsageReporter(IOptions<UsageOptions> options, UsagePricer pricer, IMeterFactory meters, ILogger<RedisUsageReporter> logger)
+    public RedisUsageReporter(IOptions<UsageOptions> options, UsagePricer pricer, IMeterFactory meters, ILogger<RedisUsageReporter> logger,
+        BudgetCatalog? budgets = null)
     {
+        _budgets = budgets;
         _queue = Channel.CreateBounded<PendingUsage>(new BoundedChannelOptions(options.Value.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -54,7 +58,16 @@ public sealed partial class RedisUsageReporter : IUsageReporter
             return;
         }
 
-        Report(usage);
+        // The request's budget reservation is released by the same script call that adds its real cost to the spend
+        // counters, so the budget never sees the money twice nor not at all.
+        var reservation = request.Lease?.TakeReservation();
+        var pending = ToPending(usage, reservation);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            // The reservation stays held until it expires (Gateway:Budgets:ReservationTimeout): safe for the budget.
+            _dropped.Add(1);
+            LogDropped(_logger, usage.RequestId, usage.ClientId);
+        }
     }
 
     /// <summary>Queues one event; also used for requests that ended before a <see cref="GatewayRequest"/> existed.</summary>
@@ -69,7 +82,7 @@ public sealed partial class RedisUsageReporter : IUsageReporter
     }
 
     /// <summary>The event and its cost, priced by <see cref="UsagePricer"/> (the same price the client's cost header showed).</summary>
-    internal PendingUsage ToPending(UsageRecord usage)
+    internal PendingUsage ToPending(UsageRecord usage, Reservation? reservation = null)
     {
         var priced = _pricer.Price(usage);
         var usageEvent = new UsageEvent(
@@ -93,7 +106,11 @@ public sealed partial class RedisUsageReporter : IUsageReporter
         {
             Estimated = usage.Estimated,
         };
-        return new PendingUsage(usageEvent, priced.Cost);
+        return new PendingUsage(usageEvent, priced.Cost)
+        {
+            Group = _budgets?.GroupOf(usage.ClientId),
+            Reservation = reservation,
+        };
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning,
@@ -104,8 +121,22 @@ public sealed partial class RedisUsageReporter : IUsageReporter
     private static partial void LogDuplicate(ILogger logger, string requestId);
 }
 
-/// <summary>An event waiting to be written, with its cost (null when unpriced).</summary>
-internal readonly record struct PendingUsage(UsageEvent Event, decimal? Cost);
+/// <summary>
+/// An event waiting to be written, with its cost (null when unpriced), the budget group whose spend it adds to, and the
+/// budget reservation its write releases.
+/// </summary>
+internal readonly record struct PendingUsage(UsageEvent Event, decimal? Cost)
+{
+    public string? Group { get; init; }
+
+    public Reservation? Reservation { get; init; }
+}
+
+/// <summary>
+/// A budget reservation to release: <see cref="Picodollars"/> in expiry bucket <see cref="Bucket"/> of the client's
+/// reservation hash and, when it is in a group, of the group's.
+/// </summary>
+public sealed record Reservation(RedisKey ClientKey, RedisKey? GroupKey, long Bucket, long Picodollars);
 
 internal static class UsageTelemetry
 {

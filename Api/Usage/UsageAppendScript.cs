@@ -13,14 +13,18 @@ namespace AspireAoai.Api.Usage;
 /// budget twice. Each call carries a marker key of its own (set with NX); the writer builds a batch's calls once and
 /// retries exactly those, so a call Redis already applied is skipped whole. Costs are summed per spend counter in
 /// the call, so a chunk of 64 events from one client costs two INCRBYs, not 128, and the chunk is one stream entry
-/// (schema version 3), one XADD, not 64. Loaded once; called by SHA.
+/// (schema version 3), one XADD, not 64. The same call releases the budget reservations of the events' requests (and
+/// adds a grouped client's cost to its group's counters too), so a reservation turns into the real cost in one step.
+/// Loaded once; called by SHA.
 /// </summary>
 internal static class UsageAppendScript
 {
-    // KEYS: 1 call marker, 2 stream, 3.. spend counters.
-    // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then the
-    // number of events and the entry's field-value pairs (UsageEvent.CopyStreamValues): every event of the call goes
-    // into one entry (schema version 3), one XADD instead of one per event.
+    // KEYS: 1 call marker, 2 stream, 3..2+S spend counters, 3+S..2+S+R reservation hashes.
+    // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then R
+    // (releases) and R pairs (expiry bucket field, picodollars), then the number of events and the entry's field-value
+    // pairs (UsageEvent.CopyStreamValues): every event of the call goes into one entry (schema version 3), one XADD
+    // instead of one per event. A release takes at most what its bucket still holds (an expired bucket was evicted by
+    // the admission script, which also keeps the hash's total 'n').
     internal const string Source = """
         if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
           return 0
@@ -30,6 +34,18 @@ internal static class UsageAppendScript
         for k = 1, s do
           redis.call('INCRBY', KEYS[2 + k], ARGV[a])
           redis.call('EXPIRE', KEYS[2 + k], ARGV[a + 1])
+          a = a + 2
+        end
+        local r = tonumber(ARGV[a])
+        a = a + 1
+        for k = 1, r do
+          local key = KEYS[2 + s + k]
+          local v = tonumber(redis.call('HGET', key, ARGV[a]))
+          if v then
+            local x = math.min(v, tonumber(ARGV[a + 1]))
+            if x >= v then redis.call('HDEL', key, ARGV[a]) else redis.call('HINCRBY', key, ARGV[a], string.format('%d', -x)) end
+            redis.call('HINCRBY', key, 'n', string.format('%d', -x))
+          end
           a = a + 2
         end
         redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, a + 1))
@@ -58,6 +74,7 @@ internal static class UsageAppendScript
         var events = new UsageEvent[Math.Min(EventsPerCall, batch.Count)];
         var calls = new List<Call>((batch.Count + EventsPerCall - 1) / EventsPerCall);
         var spend = new Dictionary<string, (long Picodollars, int Ttl)>(StringComparer.Ordinal);
+        var releases = new List<(RedisKey Key, string Field, long Picodollars)>();
         // A call's events are nearly always one client's, on one day: their counter names are made once, not per event.
         string? client = null, dayKey = null, monthKey = null;
         var date = default(DateTime);
@@ -65,9 +82,11 @@ internal static class UsageAppendScript
         {
             var count = Math.Min(EventsPerCall, batch.Count - first);
             spend.Clear();
+            releases.Clear();
             for (var i = first; i < first + count; i++)
             {
-                var (usage, cost) = batch[i];
+                var pending = batch[i];
+                var (usage, cost) = pending;
                 var picodollars = cost is { } usd ? SpendKeys.ToPicodollars(usd) : 0;
                 if (picodollars > 0)
                 {
@@ -80,11 +99,26 @@ internal static class UsageAppendScript
 
                     Add(spend, dayKey!, picodollars, DayTtlSeconds);
                     Add(spend, monthKey!, picodollars, MonthTtlSeconds);
+                    if (pending.Group is { } group)
+                    {
+                        Add(spend, SpendKeys.GroupDay(group, day), picodollars, DayTtlSeconds);
+                        Add(spend, SpendKeys.GroupMonth(group, day), picodollars, MonthTtlSeconds);
+                    }
+                }
+
+                if (pending.Reservation is { } reservation)
+                {
+                    var field = "x" + reservation.Bucket.ToString(CultureInfo.InvariantCulture);
+                    releases.Add((reservation.ClientKey, field, reservation.Picodollars));
+                    if (reservation.GroupKey is { } groupKey)
+                    {
+                        releases.Add((groupKey, field, reservation.Picodollars));
+                    }
                 }
             }
 
-            var keys = new RedisKey[2 + spend.Count];
-            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * UsageEvent.StreamFieldCount)];
+            var keys = new RedisKey[2 + spend.Count + releases.Count];
+            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * releases.Count) + 1 + (2 * UsageEvent.StreamFieldCount)];
             keys[0] = MarkerPrefix + Guid.NewGuid().ToString("N");
             keys[1] = UsageStream.Key;
             args[0] = options.DeduplicationSeconds;
@@ -99,6 +133,15 @@ internal static class UsageAppendScript
                 k++;
             }
 
+            var at = 3 + (2 * spend.Count);
+            args[at++] = releases.Count;
+            for (var i = 0; i < releases.Count; i++)
+            {
+                keys[2 + spend.Count + i] = releases[i].Key;
+                args[at++] = releases[i].Field;
+                args[at++] = releases[i].Picodollars;
+            }
+
             for (var i = 0; i < count; i++)
             {
                 events[i] = batch[first + i].Event;
@@ -108,7 +151,6 @@ internal static class UsageAppendScript
             json.Reset(packed);
             UsageEvent.WriteEntry(json, events.AsSpan(0, count));
             json.Flush();
-            var at = 3 + (2 * spend.Count);
             args[at] = count;
             UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), packed.WrittenMemory);
             calls.Add(new Call(keys, args, count));
@@ -132,6 +174,19 @@ public static class SpendKeys
 
     public static string Month(string clientId, DateTime utc) =>
         string.Create(CultureInfo.InvariantCulture, $"aoai:spend:{clientId}:{utc:yyyy-MM}");
+
+    /// <summary>A budget group's spend of a UTC day (a prefix of its own, so no client id can name it).</summary>
+    public static string GroupDay(string groupId, DateTime utc) =>
+        string.Create(CultureInfo.InvariantCulture, $"aoai:gspend:{groupId}:{utc:yyyy-MM-dd}");
+
+    public static string GroupMonth(string groupId, DateTime utc) =>
+        string.Create(CultureInfo.InvariantCulture, $"aoai:gspend:{groupId}:{utc:yyyy-MM}");
+
+    /// <summary>A client's in-flight reservations: a hash of expiry buckets (see the admission script).</summary>
+    public static string Reservations(string clientId) => "aoai:resv:" + clientId;
+
+    /// <summary>A budget group's in-flight reservations.</summary>
+    public static string GroupReservations(string groupId) => "aoai:gresv:" + groupId;
 
     /// <summary>USD to picodollars, rounded up so a budget is never under-charged.</summary>
     public static long ToPicodollars(decimal usd) => (long)decimal.Ceiling(usd * PicodollarsPerDollar);

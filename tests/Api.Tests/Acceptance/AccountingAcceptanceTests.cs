@@ -219,7 +219,7 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
             var refusals = expected.Where(r => r.ErrorCode == "budget_exceeded").ToList();
             Assert.NotEmpty(refusals);
             Assert.All(refusals, r => Assert.Equal(BudgetClient, r.Client));
-            Assert.All(refusals, r => Assert.Contains($"daily budget of ${DailyBudget} for client '{BudgetClient}' is spent", r.ErrorMessage));
+            Assert.All(refusals, r => Assert.Contains($"daily budget of ${DailyBudget} for client '{BudgetClient}' cannot cover this request", r.ErrorMessage));
 
             // The usage API, per client and for the admin, equals the ledger exactly.
             var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

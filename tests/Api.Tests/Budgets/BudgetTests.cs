@@ -51,10 +51,14 @@ public sealed class BudgetTests : IAsyncLifetime
         await SendAsync(gateway, HttpStatusCode.OK);
         var first = await WaitForSpendAsync(dayKey, above: 0);
 
-        // Just under the budget: admitted.
-        await Db.StringSetAsync(dayKey, 4_999_999_999_999);
+        // A cent left: the request's worst case (a few hundredths of a cent) fits, admitted.
+        await Db.StringSetAsync(dayKey, 4_990_000_000_000);
         await SendAsync(gateway, HttpStatusCode.OK);
-        await WaitForSpendAsync(dayKey, above: 4_999_999_999_999);
+        await WaitForSpendAsync(dayKey, above: 4_990_000_000_000);
+
+        // A picodollar left: the worst case does not fit, refused (even though most requests cost more than that anyway).
+        await Db.StringSetAsync(dayKey, 4_999_999_999_999);
+        await SendAsync(gateway, HttpStatusCode.TooManyRequests);
 
         await Db.StringSetAsync(dayKey, 5_010_000_000_000);
         using var refused = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
@@ -62,8 +66,12 @@ public sealed class BudgetTests : IAsyncLifetime
         var error = await ErrorAsync(refused);
         Assert.Equal("budget_exceeded", error.GetProperty("code").GetString());
         Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
-        Assert.Contains("daily budget of $5.00 for client 'test' is spent ($5.01 used); it resets at 2026-11-25T00:00:00Z",
+        Assert.Contains("The daily budget of $5.00 for client 'test' cannot cover this request: $0.00 is left ($5.01 spent, $0.00 reserved by requests in flight) and this request could cost up to $0.0001",
             error.GetProperty("message").GetString());
+        Assert.Contains("even if its real cost would have fitted. Lower max_tokens, or retry after the budget resets at 2026-11-25T00:00:00Z.",
+            error.GetProperty("message").GetString());
+        Assert.Equal("0", refused.Headers.GetValues("x-budget-remaining-usd").Single());
+        Assert.Equal("2026-11-25T00:00:00Z", refused.Headers.GetValues("x-budget-resets").Single());
         Assert.Equal("21600", refused.Headers.GetValues("retry-after").Single());
         Assert.Equal("21600000", refused.Headers.GetValues("retry-after-ms").Single());
 
@@ -91,8 +99,9 @@ public sealed class BudgetTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         var error = await ErrorAsync(refused);
         Assert.Equal("budget_exceeded", error.GetProperty("code").GetString());
-        Assert.Contains("monthly budget of $100.00 for client 'test' is spent ($100.25 used); it resets at 2026-12-01T00:00:00Z",
+        Assert.Contains("The monthly budget of $100.00 for client 'test' cannot cover this request: $0.00 is left ($100.25 spent",
             error.GetProperty("message").GetString());
+        Assert.Contains("resets at 2026-12-01T00:00:00Z", error.GetProperty("message").GetString());
         Assert.Equal(((6 * 24) + 6) * 3600, int.Parse(refused.Headers.GetValues("retry-after").Single()));
 
         clock.Advance(TimeSpan.FromDays(6).Add(TimeSpan.FromHours(5)));
@@ -167,6 +176,41 @@ public sealed class BudgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AGroupsSoftThresholdAndRefusals_AreCountedWithTheGroupTag()
+    {
+        await using var gateway = await StartGatewayAsync(new FakeTimeProvider(Evening), usage: false,
+            "--Gateway:BudgetGroups:0:Id=team", "--Gateway:BudgetGroups:0:DailyUsd=5", "--Gateway:Clients:0:BudgetGroup=team");
+        var factory = gateway.Services.GetRequiredService<IMeterFactory>();
+        var seen = new List<(string Name, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == BudgetMonitor.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            lock (seen) seen.Add((instrument.Name, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
+        });
+        listener.Start();
+
+        await Db.StringSetAsync("aoai:gspend:team:2026-11-24", 4_200_000_000_000); // 84 % of the group's $5
+        await SendAsync(gateway, HttpStatusCode.OK);
+        var soft = Assert.Single(seen, m => m.Name == "aoai.budget.soft_limit_reached");
+        Assert.Equal("team", soft.Tags["group"]);
+        Assert.Equal("day", soft.Tags["period"]);
+
+        await Db.StringSetAsync("aoai:gspend:team:2026-11-24", 5_000_000_000_000);
+        await SendAsync(gateway, HttpStatusCode.TooManyRequests);
+        var exceeded = Assert.Single(seen, m => m.Name == "aoai.budget.exceeded");
+        Assert.Equal("test", exceeded.Tags["client"]);
+        Assert.Equal("team", exceeded.Tags["group"]);
+        Assert.Equal("group", exceeded.Tags["budget"]);
+    }
+
+    [Fact]
     public async Task BudgetCheck_RidesOnTheAdmissionCall_AndClientsWithoutABudgetNeverReadTheSpend()
     {
         await using var gateway = await StartGatewayAsync(new FakeTimeProvider(Evening), usage: false,
@@ -209,7 +253,7 @@ public sealed class BudgetTests : IAsyncLifetime
     [Fact]
     public async Task RedisDown_AClientConfiguredToFailOpen_HasItsBudgetUnenforced()
     {
-        // Budgets fail closed by default (BudgetFailureModeTests); this client asked for availability instead.
+        // Budgets fail closed by default (BudgetFailureModeTests and the next test); this client asked for availability instead.
         await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1",
             "--Gateway:Clients:0:FailureMode=FailOpen");
         await Db.StringSetAsync(AspireAoai.Api.Usage.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
@@ -219,11 +263,30 @@ public sealed class BudgetTests : IAsyncLifetime
         await SendAsync(gateway, HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task RedisDown_ByDefault_RefusesABudgetedClient503_WhileClientsWithoutABudgetFailOpen()
+    {
+        await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1",
+            "--Gateway:Clients:2:Id=free", $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(FreeClientKey)}", "--Gateway:Clients:2:Rpm=1000");
+        using var free = new HttpClient { BaseAddress = gateway.BaseAddress };
+        free.DefaultRequestHeaders.Add("api-key", FreeClientKey);
+        await SendAsync(gateway, HttpStatusCode.OK);
+
+        await _redis.StopAsync();
+        await SendAsync(gateway, HttpStatusCode.ServiceUnavailable);
+        using var unbudgeted = await free.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
+        Assert.Equal(HttpStatusCode.OK, unbudgeted.StatusCode); // fail-open still holds for clients without a budget
+    }
+
     [Theory]
     [InlineData("--Gateway:Clients:0:Budget:DailyUsd=0", "Gateway:Clients:0:Budget:DailyUsd")]
     [InlineData("--Gateway:Clients:0:Budget:MonthlyUsd=-3", "Gateway:Clients:0:Budget:MonthlyUsd")]
     [InlineData("--Gateway:Clients:0:Budget:MonthlyUsd=2000000", "Gateway:Clients:0:Budget:MonthlyUsd")]
     [InlineData("--Gateway:Clients:0:Budget:SoftLimitPercent=0", "Gateway:Clients:0:Budget:SoftLimitPercent")]
+    [InlineData("--Gateway:Clients:0:BudgetGroup=nobody", "Gateway:Clients:0:BudgetGroup 'nobody' names no entry of Gateway:BudgetGroups")]
+    [InlineData("--Gateway:BudgetGroups:0:Id=team", "Gateway:BudgetGroups:0 needs DailyUsd or MonthlyUsd")]
+    [InlineData("--Gateway:Budgets:ReservationTimeout=00:00:01", "Gateway:Budgets:ReservationTimeout")]
+    [InlineData("--Gateway:Budgets:MaxOutputTokens:gpt-4o=0", "Gateway:Budgets:MaxOutputTokens:gpt-4o")]
     public async Task BadBudget_FailsTheStart_NamingTheKey(string setting, string key)
     {
         var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GatewayHost.StartAsync(

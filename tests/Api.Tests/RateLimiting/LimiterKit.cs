@@ -1,3 +1,4 @@
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,8 +26,10 @@ internal sealed class LimiterKit : IAsyncDisposable
 
     public RateLimitOptions Options { get; }
 
-    public static async Task<LimiterKit> StartAsync(RedisServer redis, Action<RateLimitOptions>? configure = null)
+    public static async Task<LimiterKit> StartAsync(RedisServer redis, Action<RateLimitOptions>? configure = null, TimeSpan? reservationTimeout = null,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         // A generous timeout: the build machine is shared, and these tests are about arithmetic, not latency.
         var options = new RateLimitOptions { RedisTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
@@ -35,15 +38,19 @@ internal sealed class LimiterKit : IAsyncDisposable
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var connection = new RedisLimitConnection(() => multiplexer, wrapped, TimeProvider.System, NullLogger<RedisLimitConnection>.Instance);
         await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, TimeProvider.System), options);
+        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, time,
+            Microsoft.Extensions.Options.Options.Create(new BudgetOptions { ReservationTimeout = reservationTimeout ?? TimeSpan.FromMinutes(15) })), options);
     }
 
     public ClientLimits Client(string id, int rpm = 0, int tpm = 0, long day = 0, long month = 0)
         => new(id, rpm, tpm, day, month, Options.BucketMilliseconds, Options.FallbackReplicas);
 
-    public ClientLimits ClientWithBudget(string id, int tpm, decimal dailyUsd)
+    public ClientLimits ClientWithBudget(string id, int tpm, decimal? dailyUsd, BudgetScope? group = null, decimal? monthlyUsd = null)
         => new(id, 0, tpm, 0, 0, Options.BucketMilliseconds, Options.FallbackReplicas,
-            new AspireAoai.Api.Budgets.ClientBudget(id, new AspireAoai.Api.Auth.ClientBudgetOptions { DailyUsd = dailyUsd }));
+            new ClientBudget(id, dailyUsd is null && monthlyUsd is null ? null : new BudgetScope(id, isGroup: false, dailyUsd, monthlyUsd, 80), group));
+
+    /// <summary>A budget group's scope (share one instance between the clients of one kit, as one replica's catalog does).</summary>
+    public static BudgetScope Group(string id, decimal? dailyUsd, decimal? monthlyUsd = null) => new(id, isGroup: true, dailyUsd, monthlyUsd, 80);
 
     public static DeploymentLimits Deployment(string name, int tpm, int rpm = 0) => new(name, tpm, rpm, 1.0);
 

@@ -118,6 +118,10 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         Assert.InRange(live - totalCost, 0m, 7m / SpendKeys.PicodollarsPerDollar);
         Assert.Equal("50", spend.GetProperty("budget").GetProperty("dailyUsd").GetString());
         Assert.Equal(80, spend.GetProperty("budget").GetProperty("softLimitPercent").GetInt32());
+        Assert.Equal("0", spend.GetProperty("reservedUsd").GetString()); // every request settled: nothing held
+        Assert.Equal(50m - live, decimal.Parse(spend.GetProperty("remainingTodayUsd").GetString()!));
+        Assert.Equal(500m - decimal.Parse(spend.GetProperty("monthUsd").GetString()!), decimal.Parse(spend.GetProperty("remainingMonthUsd").GetString()!));
+        Assert.Equal(JsonValueKind.Null, spend.GetProperty("group").ValueKind);
 
         // Admin: every configured client, per-client totals equal each client's own report, the grand total their sum.
         using var adminResponse = await gateway.Admin.GetAsync($"admin/usage?from={today}&to={today}");

@@ -91,6 +91,46 @@ public sealed class UsageAppendScriptTests : IClassFixture<RedisFixture>, IAsync
         Assert.Equal(Sum(1), (long)await db.StringGetAsync(SpendKeys.Month(client, evening.AddSeconds(2).UtcDateTime)));
     }
 
+    [Fact]
+    public async Task ACallReleasesItsRequestsReservations_AndAddsAGroupedClientsCostToItsGroup_OnceEvenWhenRetried()
+    {
+        var db = _mux.GetDatabase();
+        var client = "g" + Guid.NewGuid().ToString("N")[..8];
+        var group = "team" + Guid.NewGuid().ToString("N")[..8];
+        RedisKey clientResv = SpendKeys.Reservations(client), groupResv = SpendKeys.GroupReservations(group);
+        // Two requests in flight reserved 5,000 and 7,000 picodollars in expiry bucket 42; a third, another request's, 1,000.
+        await db.HashSetAsync(clientResv, [new("x42", 13_000), new("n", 13_000), new("w", 42)]);
+        await db.HashSetAsync(groupResv, [new("x42", 13_000), new("n", 13_000), new("w", 42)]);
+        var batch = new List<PendingUsage>
+        {
+            new(Event(client, 0), 0.000000004m) { Group = group, Reservation = new Reservation(clientResv, groupResv, 42, 5_000) },
+            new(Event(client, 1), 0.000000006m) { Group = group, Reservation = new Reservation(clientResv, groupResv, 42, 7_000) },
+        };
+
+        var call = Assert.Single(UsageAppendScript.Calls(batch, new UsageOptions()));
+        var sha = await _mux.GetServer(_mux.GetEndPoints()[0]).ScriptLoadAsync(UsageAppendScript.Source);
+        await db.ScriptEvaluateAsync(sha, call.Keys, call.Args);
+        await db.ScriptEvaluateAsync(sha, call.Keys, call.Args); // a retry changes nothing
+
+        // The real costs ($0.000000004 + $0.000000006 = 10,000 picodollars) replace the reservations, for both budgets.
+        foreach (var key in new[] { SpendKeys.Day(client, Noon.UtcDateTime), SpendKeys.GroupDay(group, Noon.UtcDateTime), SpendKeys.GroupMonth(group, Noon.UtcDateTime) })
+        {
+            Assert.Equal(10_000, (long)await db.StringGetAsync(key));
+        }
+
+        foreach (var key in new[] { clientResv, groupResv })
+        {
+            Assert.Equal(1_000, (long)await db.HashGetAsync(key, "x42"));
+            Assert.Equal(1_000, (long)await db.HashGetAsync(key, "n"));
+        }
+
+        // A release of a bucket that expired meanwhile (evicted by an admission) takes nothing.
+        var late = new List<PendingUsage> { new(Event(client, 2), 0.000000001m) { Reservation = new Reservation(clientResv, null, 41, 9_000) } };
+        var lateCall = Assert.Single(UsageAppendScript.Calls(late, new UsageOptions()));
+        await db.ScriptEvaluateAsync(sha, lateCall.Keys, lateCall.Args);
+        Assert.Equal(1_000, (long)await db.HashGetAsync(clientResv, "n"));
+    }
+
     private static UsageEvent Event(string client, int i) => new(
         "r" + i, Noon.AddMilliseconds(i), client, "gpt-4o-mini", "gpt-4o-mini", "eastus-mini", "eastus",
         InputTokens: 10 + i, CachedInputTokens: 0, OutputTokens: i, CacheHit: false, SavedInputTokens: 0, SavedOutputTokens: 0,

@@ -1,0 +1,49 @@
+using AspireAoai.Accounting.Pricing;
+using AspireAoai.Api.Parsing;
+using AspireAoai.Api.Usage;
+using Microsoft.Extensions.Options;
+
+namespace AspireAoai.Api.Budgets;
+
+/// <summary>
+/// The most a request can cost, known before it goes upstream: its estimated prompt at the input price plus the most
+/// output it may produce (<c>max_tokens</c> / <c>max_completion_tokens</c> times <c>n</c>, else the model's default of
+/// <see cref="BudgetOptions"/>) at the output price. Same price table and the same rounding (up, to the picodollar) as the
+/// settlement, so a reservation is never below the real cost of the tokens it was computed for.
+/// </summary>
+public sealed class BudgetPricer
+{
+    private readonly IPriceTable _prices;
+    private readonly BudgetOptions _options;
+
+    public BudgetPricer(IPriceTable prices, IOptions<BudgetOptions> options)
+    {
+        _prices = prices;
+        _options = options.Value;
+    }
+
+    /// <summary>Output tokens reserved per choice for a request that sets no maximum.</summary>
+    public int DefaultOutputTokens(string model)
+        => _options.MaxOutputTokens.TryGetValue(model, out var tokens) ? tokens : _options.DefaultMaxOutputTokens;
+
+    /// <summary>
+    /// The worst-case cost in picodollars; false when the model has no price at <paramref name="at"/> (a budget could not
+    /// be checked). <paramref name="outputTokens"/> is the output it was computed with.
+    /// </summary>
+    public bool TryWorstCase(OperationKind operation, string model, long promptTokens, int? maxTokens, int? n, DateTimeOffset at,
+        out long picodollars, out long outputTokens)
+    {
+        outputTokens = operation == OperationKind.Embeddings ? 0 : (long)(maxTokens ?? DefaultOutputTokens(model)) * Math.Max(1, n ?? 1);
+        if (!_prices.TryGetPrice(model, at, out _, out var price))
+        {
+            picodollars = 0;
+            return false;
+        }
+
+        // Every prompt token at the dearer of the cached and uncached input price: the cache hit is unknown beforehand.
+        var input = Math.Max(price.InputPerMillion, price.CachedInputPerMillion ?? price.InputPerMillion);
+        var usd = ((Math.Max(0, promptTokens) * input) + (outputTokens * price.OutputPerMillion)) / 1_000_000m;
+        picodollars = SpendKeys.ToPicodollars(usd);
+        return true;
+    }
+}

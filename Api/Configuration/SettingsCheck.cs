@@ -1,6 +1,6 @@
-using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Caching;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;

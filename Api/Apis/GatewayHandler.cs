@@ -24,6 +24,7 @@ public sealed partial class GatewayHandler
     private readonly RequestBodyReader _bodyReader;
     private readonly DeploymentCatalog _catalog;
     private readonly IRequestAdmission _admission;
+    private readonly ClientGates _gates;
     private readonly IResponseCache _cache;
     private readonly UpstreamForwarder _forwarder;
     private readonly GatewayTelemetry _telemetry;
@@ -32,9 +33,10 @@ public sealed partial class GatewayHandler
     private readonly ILogger<GatewayHandler> _logger;
 
     public GatewayHandler(IClientAuthenticator auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
-        IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
+        ClientGates gates, IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
         ILogger<GatewayHandler> logger)
     {
+        _gates = gates;
         _auth = auth;
         _bodyReader = bodyReader;
         _catalog = catalog;
@@ -67,6 +69,7 @@ public sealed partial class GatewayHandler
         context.Response.Headers[RequestIdHeader] = requestId;
         PooledBody? body = null;
         GatewayRequest? request = null;
+        ClientGate? entered = null; // holds one of the client's in-flight slots until the request is done
         var reported = false; // set once some step owns this request's usage report
         try
         {
@@ -106,6 +109,22 @@ public sealed partial class GatewayHandler
                 }
             }
 
+            // Before the body is read: a client over its limits or at its cap of requests in flight costs no buffer or parse.
+            var gate = _gates.For(client.Id);
+            if (_gates.Enter(gate) is { } refusal)
+            {
+                // Accounted like an admission refusal when a model is known: from the path, else the remembered refusal's.
+                if ((pool ?? refusal.Pool) is { } refusedPool)
+                {
+                    ReportUnanswered(new GatewayRequest(context, client, operation, style, requested ?? refusal.RequestedModel ?? refusedPool.Model,
+                        refusedPool, ReadOnlyMemory<byte>.Empty, default, apiVersion, start), refusal.StatusCode);
+                }
+
+                await RejectEarlyAsync(context, refusal).ConfigureAwait(false);
+                return;
+            }
+
+            entered = gate;
             (var status, body) = await _bodyReader.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
             if (status != BodyReadStatus.Ok)
             {
@@ -158,6 +177,7 @@ public sealed partial class GatewayHandler
             var admission = await _admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             if (!admission.Admitted)
             {
+                _gates.Remember(gate, admission, request);
                 reported = true;
                 ReportUnanswered(request, admission.StatusCode);
                 _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
@@ -200,7 +220,21 @@ public sealed partial class GatewayHandler
         finally
         {
             body?.Dispose();
+            entered?.Exit();
         }
+    }
+
+    /// <summary>
+    /// A refusal before the body was read (no model known yet, so no usage event; counted in the rejections metric).
+    /// The connection is closed after it: the unread body is not worth draining.
+    /// </summary>
+    private Task RejectEarlyAsync(HttpContext context, EarlyRefusal refusal)
+    {
+        _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", refusal.Code));
+        LogRejected(_logger, refusal.StatusCode, refusal.Code);
+        context.Response.Headers[CostHeaders.Cost] = "0";
+        CloseAfterResponse(context);
+        return OpenAiErrors.WriteAsync(context, refusal.StatusCode, refusal.Message, refusal.Type, refusal.Code, retryAfter: _gates.RetryAfter(refusal));
     }
 
     /// <summary>
@@ -229,11 +263,28 @@ public sealed partial class GatewayHandler
         BodyReadStatus.TooLarge => RejectAsync(context, StatusCodes.Status413PayloadTooLarge,
             $"The request body is larger than the gateway's limit of {_bodyReader.MaxBytes.ToString(CultureInfo.InvariantCulture)} bytes.",
             OpenAiErrors.InvalidRequest, "request_too_large"),
+        BodyReadStatus.TimedOut => RejectTimedOutAsync(context),
         BodyReadStatus.Empty => RejectAsync(context, StatusCodes.Status400BadRequest,
             "The request body is empty; send a JSON object.", OpenAiErrors.InvalidRequest, "invalid_json"),
         _ => RejectAsync(context, StatusCodes.Status400BadRequest,
             "The request body could not be read.", OpenAiErrors.InvalidRequest, "invalid_body"),
     };
+
+    /// <summary>408 for a body that came too slowly; the connection is closed, its unread rest not drained.</summary>
+    private Task RejectTimedOutAsync(HttpContext context)
+    {
+        CloseAfterResponse(context);
+        return RejectAsync(context, StatusCodes.Status408RequestTimeout, _bodyReader.TimedOutMessage, OpenAiErrors.InvalidRequest, "request_body_timeout");
+    }
+
+    /// <summary>HTTP/1.x: ends the connection after this response rather than reading (draining) the unread body first.</summary>
+    private static void CloseAfterResponse(HttpContext context)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
 
     private Task RejectAsync(HttpContext context, int status, string message, string type, string code, string? param = null)
     {

@@ -13,6 +13,12 @@ public sealed class ClientOptions
 
     /// <summary>Spend limits in USD (<c>Gateway:Clients:{i}:Budget</c>); null = no budget.</summary>
     public ClientBudgetOptions? Budget { get; set; }
+
+    /// <summary>
+    /// Requests the client may have in flight at once on one replica; null = <c>Gateway:RateLimits:MaxConcurrentRequests</c>,
+    /// 0 = no cap. More are refused with 429 before their bodies are read.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -12,20 +13,43 @@ public enum BodyReadStatus
     TooLarge,
     Empty,
     Malformed,
+
+    /// <summary>The body came slower than <c>Gateway:MinRequestBodyBytesPerSecond</c> or took longer than <c>Gateway:RequestBodyTimeout</c>.</summary>
+    TimedOut,
 }
 
 /// <summary>
-/// Reads the request body once into a pooled buffer, enforcing the JSON content type and the size limit.
-/// The body is read whole because it is sent again on failover; responses, not requests, are streamed.
+/// Reads the request body once into a pooled buffer, enforcing the JSON content type, the size limit and the read
+/// deadline. The body is read whole because it is sent again on failover; responses, not requests, are streamed.
+/// The buffer grows with the bytes that arrived, never with the declared Content-Length: a client that declares
+/// 16 MiB and sends a trickle holds a buffer of the trickle.
 /// </summary>
 public sealed class RequestBodyReader
 {
-    private const int InitialBufferSize = 16 * 1024;
-    private readonly long _maxBytes;
+    /// <summary>
+    /// The first buffer: a body up to this size (a chat request, usually) is read into one buffer of its own size;
+    /// a larger one starts here and doubles as its bytes arrive.
+    /// </summary>
+    internal const int InitialBufferSize = 16 * 1024;
 
-    public RequestBodyReader(IOptions<RequestLimitsOptions> options) => _maxBytes = options.Value.MaxRequestBodyBytes;
+    private readonly long _maxBytes;
+    private readonly TimeSpan _timeout;
+
+    public RequestBodyReader(IOptions<RequestLimitsOptions> options)
+    {
+        _maxBytes = options.Value.MaxRequestBodyBytes;
+        _timeout = options.Value.RequestBodyTimeout;
+        TimedOutMessage = string.Create(CultureInfo.InvariantCulture,
+            $"The request body arrived too slowly: the gateway reads a body at no less than {options.Value.MinRequestBodyBytesPerSecond:0} bytes per second (after {options.Value.RequestBodyGracePeriod.TotalSeconds:0.#} s) and within {_timeout.TotalSeconds:0.#} s. Send the whole body at once.");
+    }
+
+    /// <summary>The 408 message, naming the limits.</summary>
+    public string TimedOutMessage { get; }
 
     public long MaxBytes => _maxBytes;
+
+    /// <summary>The longest a body may take to arrive (<c>Gateway:RequestBodyTimeout</c>).</summary>
+    public TimeSpan Timeout => _timeout;
 
     public async ValueTask<(BodyReadStatus Status, PooledBody? Body)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -52,49 +76,83 @@ public sealed class RequestBodyReader
             sizeFeature.MaxRequestBodySize = _maxBytes;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : InitialBufferSize);
+        // Never more than the limit plus one byte (to see that a chunked body is too large), nor than declared.
+        var cap = declared is > 0 ? declared.Value : _maxBytes + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, InitialBufferSize));
         var length = 0;
+        var startedMs = Environment.TickCount64;
+        CancellationTokenSource? deadline = null;
         try
         {
-            while (true)
+            while (length < cap)
             {
                 if (length == buffer.Length)
                 {
-                    if (buffer.Length >= _maxBytes + 1)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        return (BodyReadStatus.TooLarge, null);
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _maxBytes + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    buffer = Grow(buffer, length, cap);
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                var pending = request.Body.ReadAsync(buffer.AsMemory(length), deadline?.Token ?? cancellationToken);
+                int read;
+                if (pending.IsCompletedSuccessfully)
+                {
+                    read = pending.Result;
+                }
+                else
+                {
+                    // The body did not come with the headers: from here on its reads have a deadline. The first wait is
+                    // bounded by Kestrel's minimum data rate (Gateway:MinRequestBodyBytesPerSecond after its grace period).
+                    read = await pending.ConfigureAwait(false);
+                    if (deadline is null)
+                    {
+                        var left = _timeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - startedMs);
+                        if (left <= TimeSpan.Zero)
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                            return (BodyReadStatus.TimedOut, null);
+                        }
+
+                        deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        deadline.CancelAfter(left);
+                    }
+                }
+
                 if (read == 0)
                 {
                     break;
                 }
 
                 length += read;
-                if (length > _maxBytes)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (BodyReadStatus.TooLarge, null);
-                }
+            }
+
+            if (length > _maxBytes)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return (BodyReadStatus.TooLarge, null);
             }
         }
         catch (BadHttpRequestException ex)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            return (ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? BodyReadStatus.TooLarge : BodyReadStatus.Malformed, null);
+            return (ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => BodyReadStatus.TooLarge,
+                StatusCodes.Status408RequestTimeout => BodyReadStatus.TimedOut,
+                _ => BodyReadStatus.Malformed,
+            }, null);
+        }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (BodyReadStatus.TimedOut, null);
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
 
         if (length == 0)
@@ -104,6 +162,15 @@ public sealed class RequestBodyReader
         }
 
         return (BodyReadStatus.Ok, new PooledBody(buffer, length));
+    }
+
+    /// <summary>A buffer twice as large (at most <paramref name="cap"/>) holding the first <paramref name="length"/> bytes.</summary>
+    private static byte[] Grow(byte[] buffer, int length, long cap)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
+        buffer.AsSpan(0, length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
     }
 
     /// <summary>True for <c>application/json</c>, parameters (charset) allowed.</summary>

@@ -63,7 +63,9 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         }
 
         RateLimitLease.WriteHeaders(client, result, http.Response.Headers);
-        return Reject(request, client, result, tokens);
+        var rejected = Reject(request, client, result, tokens);
+        return result.Source != LimitSource.Unavailable && result.Reason is SlidingWindowScript.ReasonRpm or SlidingWindowScript.ReasonTpm
+            or SlidingWindowScript.ReasonDay or SlidingWindowScript.ReasonMonth ? rejected with { RefusesClient = true } : rejected;
     }
 
     private AdmissionDecision Reject(GatewayRequest request, ClientLimits client, in LimitResult result, long tokens)
@@ -125,7 +127,7 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
             $"The {(period == BudgetPeriod.Day ? "daily" : "monthly")} budget of {ClientBudget.FormatUsd(budget.Limit(period)!.Value)} for client '{budget.ClientId}' is spent ({ClientBudget.FormatUsd(Usage.SpendKeys.ToDollars(Math.Max(0, spend)))} used); it resets at {resetsAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}.");
         _budgets.Exceeded(budget, period);
         LogBudgetRejected(_logger, budget.ClientId, period == BudgetPeriod.Day ? "daily" : "monthly");
-        return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, message, BudgetErrorCode, retry) with { Type = InsufficientQuota };
+        return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, message, BudgetErrorCode, retry) with { Type = InsufficientQuota, RefusesClient = true };
     }
 
     /// <summary>OpenAI's error type for exhausted quota.</summary>

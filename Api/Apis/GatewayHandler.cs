@@ -113,8 +113,10 @@ public sealed partial class GatewayHandler
             var gate = _gates.For(client.Id);
             if (_gates.Enter(gate) is { } refusal)
             {
-                // Accounted like an admission refusal when a model is known: from the path, else the remembered refusal's.
-                if ((pool ?? refusal.Pool) is { } refusedPool)
+                // A remembered refusal is accounted like the admission refusal it repeats (the model from the path, else
+                // the refused request's). The concurrency cap is not: like a 401 it protects the replica, and an attacker
+                // refused hundreds of times a second must not cost a usage event each (the rejections metric counts them).
+                if (refusal.UntilMs != 0 && (pool ?? refusal.Pool) is { } refusedPool)
                 {
                     ReportUnanswered(new GatewayRequest(context, client, operation, style, requested ?? refusal.RequestedModel ?? refusedPool.Model,
                         refusedPool, ReadOnlyMemory<byte>.Empty, default, apiVersion, start), refusal.StatusCode);

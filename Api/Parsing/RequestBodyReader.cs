@@ -21,16 +21,19 @@ public enum BodyReadStatus
 /// <summary>
 /// Reads the request body once into a pooled buffer, enforcing the JSON content type, the size limit and the read
 /// deadline. The body is read whole because it is sent again on failover; responses, not requests, are streamed.
-/// The buffer grows with the bytes that arrived, never with the declared Content-Length: a client that declares
-/// 16 MiB and sends a trickle holds a buffer of the trickle.
+/// The buffers grow with the bytes that arrived, never with the declared Content-Length: a client that declares
+/// 16 MiB and sends a trickle holds 16 KB chunks of the trickle.
 /// </summary>
 public sealed class RequestBodyReader
 {
     /// <summary>
     /// The first buffer: a body up to this size (a chat request, usually) is read into one buffer of its own size;
-    /// a larger one starts here and doubles as its bytes arrive.
+    /// a larger one continues in chunks of <see cref="ChunkSize"/>, joined into one buffer once complete.
     /// </summary>
     internal const int InitialBufferSize = 16 * 1024;
+
+    /// <summary>The chunks a larger body is held in while it arrives: well below the 85 KB large-object threshold.</summary>
+    internal const int ChunkSize = 16 * 1024;
 
     private readonly long _maxBytes;
     private readonly TimeSpan _timeout;
@@ -78,7 +81,9 @@ public sealed class RequestBodyReader
 
         // Never more than the limit plus one byte (to see that a chunked body is too large), nor than declared.
         var cap = declared is > 0 ? declared.Value : _maxBytes + 1;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, InitialBufferSize));
+        var current = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap, InitialBufferSize));
+        var filled = 0; // bytes in current
+        List<byte[]>? full = null; // earlier chunks, each filled to its length
         var length = 0;
         var startedMs = Environment.TickCount64;
         CancellationTokenSource? deadline = null;
@@ -86,12 +91,16 @@ public sealed class RequestBodyReader
         {
             while (length < cap)
             {
-                if (length == buffer.Length)
+                if (filled == current.Length)
                 {
-                    buffer = Grow(buffer, length, cap);
+                    // A body larger than the first buffer is held in chunks below the large-object threshold while it
+                    // arrives (a slow body holds what it sent, with no doubling or copies), joined once it is complete.
+                    (full ??= []).Add(current);
+                    current = ArrayPool<byte>.Shared.Rent((int)Math.Min(cap - length, ChunkSize));
+                    filled = 0;
                 }
 
-                var pending = request.Body.ReadAsync(buffer.AsMemory(length), deadline?.Token ?? cancellationToken);
+                var pending = request.Body.ReadAsync(current.AsMemory(filled), deadline?.Token ?? cancellationToken);
                 int read;
                 if (pending.IsCompletedSuccessfully)
                 {
@@ -107,7 +116,7 @@ public sealed class RequestBodyReader
                         var left = _timeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - startedMs);
                         if (left <= TimeSpan.Zero)
                         {
-                            ArrayPool<byte>.Shared.Return(buffer);
+                            ReturnAll(current, full);
                             return (BodyReadStatus.TimedOut, null);
                         }
 
@@ -121,18 +130,19 @@ public sealed class RequestBodyReader
                     break;
                 }
 
+                filled += read;
                 length += read;
             }
 
             if (length > _maxBytes)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ReturnAll(current, full);
                 return (BodyReadStatus.TooLarge, null);
             }
         }
         catch (BadHttpRequestException ex)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnAll(current, full);
             return (ex.StatusCode switch
             {
                 StatusCodes.Status413PayloadTooLarge => BodyReadStatus.TooLarge,
@@ -142,12 +152,12 @@ public sealed class RequestBodyReader
         }
         catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnAll(current, full);
             return (BodyReadStatus.TimedOut, null);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnAll(current, full);
             throw;
         }
         finally
@@ -157,20 +167,40 @@ public sealed class RequestBodyReader
 
         if (length == 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ReturnAll(current, full);
             return (BodyReadStatus.Empty, null);
         }
 
-        return (BodyReadStatus.Ok, new PooledBody(buffer, length));
+        return (BodyReadStatus.Ok, full is null ? new PooledBody(current, length) : Join(full, current, filled, length));
     }
 
-    /// <summary>A buffer twice as large (at most <paramref name="cap"/>) holding the first <paramref name="length"/> bytes.</summary>
-    private static byte[] Grow(byte[] buffer, int length, long cap)
+    /// <summary>One buffer holding the chunks' bytes in order; the chunks go back to the pool.</summary>
+    private static PooledBody Join(List<byte[]> full, byte[] last, int lastFilled, int length)
     {
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
-        buffer.AsSpan(0, length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
+        var whole = ArrayPool<byte>.Shared.Rent(length);
+        var at = 0;
+        foreach (var chunk in full)
+        {
+            chunk.CopyTo(whole, at);
+            at += chunk.Length;
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        last.AsSpan(0, lastFilled).CopyTo(whole.AsSpan(at));
+        ArrayPool<byte>.Shared.Return(last);
+        return new PooledBody(whole, length);
+    }
+
+    private static void ReturnAll(byte[] current, List<byte[]>? full)
+    {
+        ArrayPool<byte>.Shared.Return(current);
+        if (full is not null)
+        {
+            foreach (var chunk in full)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
     }
 
     /// <summary>True for <c>application/json</c>, parameters (charset) allowed.</summary>

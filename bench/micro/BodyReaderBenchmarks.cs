@@ -19,6 +19,7 @@ public class BodyReaderBenchmarks
 
     private readonly byte[] _large = new byte[256 * 1024];
     private readonly RequestBodyReader _reader = new(Options.Create(new RequestLimitsOptions()));
+    private readonly LegacyBodyReader _legacy = new(Options.Create(new RequestLimitsOptions()));
     private DefaultHttpContext _http = null!;
     private ChunkedStream _stream = null!;
 
@@ -41,11 +42,22 @@ public class BodyReaderBenchmarks
     [Benchmark(Description = "RequestBodyReader.ReadAsync (256 KB, 16 KB reads, chunked)")]
     public Task<int> LargeChunked() => ReadAsync(_large, 16 * 1024, null);
 
-    private async Task<int> ReadAsync(byte[] body, int perRead, long? declared)
+    [Benchmark(Description = "before (c800d9f): chat body, one read")]
+    public Task<int> SmallBefore() => ReadAsync(_small, _small.Length, _small.Length, legacy: true);
+
+    [Benchmark(Description = "before (c800d9f): 256 KB, 16 KB reads, Content-Length")]
+    public Task<int> LargeDeclaredBefore() => ReadAsync(_large, 16 * 1024, _large.Length, legacy: true);
+
+    [Benchmark(Description = "before (c800d9f): 256 KB, 16 KB reads, chunked")]
+    public Task<int> LargeChunkedBefore() => ReadAsync(_large, 16 * 1024, null, legacy: true);
+
+    private async Task<int> ReadAsync(byte[] body, int perRead, long? declared, bool legacy = false)
     {
         _stream.Reset(body, perRead);
         _http.Request.ContentLength = declared;
-        var (_, pooled) = await _reader.ReadAsync(_http.Request, CancellationToken.None).ConfigureAwait(false);
+        var (_, pooled) = legacy
+            ? await _legacy.ReadAsync(_http.Request, CancellationToken.None).ConfigureAwait(false)
+            : await _reader.ReadAsync(_http.Request, CancellationToken.None).ConfigureAwait(false);
         var length = pooled!.Length;
         pooled.Dispose();
         return length;

@@ -16,7 +16,8 @@ namespace AspireAoai.Api.Apis;
 /// this class only puts them in order and turns refusals into OpenAI-shaped errors.
 /// Usage is reported exactly once for every request whose client and pool are known: here for refusals (403,
 /// admission) and failures no later step owned, by the cache for its hits, by the forwarder for everything it
-/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 413, 415) are not accounted.
+/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 408, 413, 415) are not accounted, nor
+/// those over the client's cap of requests in flight (429, refused before the body is read, like a 401).
 /// </summary>
 public sealed partial class GatewayHandler
 {
@@ -226,38 +227,6 @@ public sealed partial class GatewayHandler
         }
     }
 
-    /// <summary>
-    /// A refusal before the body was read (no model known yet, so no usage event; counted in the rejections metric).
-    /// The connection is closed after it: the unread body is not worth draining.
-    /// </summary>
-    private Task RejectEarlyAsync(HttpContext context, EarlyRefusal refusal)
-    {
-        _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", refusal.Code));
-        LogRejected(_logger, refusal.StatusCode, refusal.Code);
-        context.Response.Headers[CostHeaders.Cost] = "0";
-        CloseAfterResponse(context);
-        return OpenAiErrors.WriteAsync(context, refusal.StatusCode, refusal.Message, refusal.Type, refusal.Code, retryAfter: _gates.RetryAfter(refusal));
-    }
-
-    /// <summary>
-    /// Reports a request no upstream answered: refused here (403, admission) or ended by a failure no later step
-    /// reported. Zero tokens; a cache hit whose client left while it was written keeps what the hit saved.
-    /// </summary>
-    private void ReportUnanswered(GatewayRequest request, int status)
-    {
-        var context = request.Http;
-        var hit = request.CacheHit;
-        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        _usage.Report(request, new UsageRecord(
-            context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
-            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: hit is not null, status, request.Parsed.Stream, Attempts: 0,
-            elapsed, elapsed, _time.GetUtcNow())
-        {
-            SavedInputTokens = hit?.InputTokensSaved ?? 0,
-            SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
-        });
-    }
-
     private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch
     {
         BodyReadStatus.UnsupportedMediaType => RejectAsync(context, StatusCodes.Status415UnsupportedMediaType,
@@ -271,22 +240,6 @@ public sealed partial class GatewayHandler
         _ => RejectAsync(context, StatusCodes.Status400BadRequest,
             "The request body could not be read.", OpenAiErrors.InvalidRequest, "invalid_body"),
     };
-
-    /// <summary>408 for a body that came too slowly; the connection is closed, its unread rest not drained.</summary>
-    private Task RejectTimedOutAsync(HttpContext context)
-    {
-        CloseAfterResponse(context);
-        return RejectAsync(context, StatusCodes.Status408RequestTimeout, _bodyReader.TimedOutMessage, OpenAiErrors.InvalidRequest, "request_body_timeout");
-    }
-
-    /// <summary>HTTP/1.x: ends the connection after this response rather than reading (draining) the unread body first.</summary>
-    private static void CloseAfterResponse(HttpContext context)
-    {
-        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
-        {
-            context.Response.Headers.Connection = "close";
-        }
-    }
 
     private Task RejectAsync(HttpContext context, int status, string message, string type, string code, string? param = null)
     {

@@ -7,7 +7,7 @@ namespace AspireAoai.Api.Apis;
 public sealed partial class GatewayHandler
 {
     /// <summary>
-    /// A refusal before the body was read (no model known yet, so no usage event; counted in the rejections metric).
+    /// A refusal before the body was read (the caller accounts a remembered one), counted in the rejections metric.
     /// The connection is closed after it: the unread body is not worth draining.
     /// </summary>
     private Task RejectEarlyAsync(HttpContext context, EarlyRefusal refusal)
@@ -17,25 +17,6 @@ public sealed partial class GatewayHandler
         context.Response.Headers[CostHeaders.Cost] = "0";
         CloseAfterResponse(context);
         return OpenAiErrors.WriteAsync(context, refusal.StatusCode, refusal.Message, refusal.Type, refusal.Code, retryAfter: _gates.RetryAfter(refusal));
-    }
-
-    /// <summary>
-    /// Reports a request no upstream answered: refused here (403, admission) or ended by a failure no later step
-    /// reported. Zero tokens; a cache hit whose client left while it was written keeps what the hit saved.
-    /// </summary>
-    private void ReportUnanswered(GatewayRequest request, int status)
-    {
-        var context = request.Http;
-        var hit = request.CacheHit;
-        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        _usage.Report(request, new UsageRecord(
-            context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
-            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: hit is not null, status, request.Parsed.Stream, Attempts: 0,
-            elapsed, elapsed, _time.GetUtcNow())
-        {
-            SavedInputTokens = hit?.InputTokensSaved ?? 0,
-            SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
-        });
     }
 
     /// <summary>408 for a body that came too slowly; the connection is closed, its unread rest not drained.</summary>

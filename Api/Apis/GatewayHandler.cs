@@ -227,6 +227,25 @@ public sealed partial class GatewayHandler
         }
     }
 
+    /// <summary>
+    /// Reports a request no upstream answered: refused here (403, admission) or ended by a failure no later step
+    /// reported. Zero tokens; a cache hit whose client left while it was written keeps what the hit saved.
+    /// </summary>
+    private void ReportUnanswered(GatewayRequest request, int status)
+    {
+        var context = request.Http;
+        var hit = request.CacheHit;
+        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
+        _usage.Report(request, new UsageRecord(
+            context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
+            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: hit is not null, status, request.Parsed.Stream, Attempts: 0,
+            elapsed, elapsed, _time.GetUtcNow())
+        {
+            SavedInputTokens = hit?.InputTokensSaved ?? 0,
+            SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
+        });
+    }
+
     private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch
     {
         BodyReadStatus.UnsupportedMediaType => RejectAsync(context, StatusCodes.Status415UnsupportedMediaType,

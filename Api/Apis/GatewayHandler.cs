@@ -16,7 +16,8 @@ namespace AspireAoai.Api.Apis;
 /// this class only puts them in order and turns refusals into OpenAI-shaped errors.
 /// Usage is reported exactly once for every request whose client and pool are known: here for refusals (403,
 /// admission) and failures no later step owned, by the cache for its hits, by the forwarder for everything it
-/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 413, 415) are not accounted.
+/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 408, 413, 415) are not accounted, nor
+/// those over the client's cap of requests in flight (429, refused before the body is read, like a 401).
 /// </summary>
 public sealed partial class GatewayHandler
 {
@@ -24,6 +25,7 @@ public sealed partial class GatewayHandler
     private readonly RequestBodyReader _bodyReader;
     private readonly DeploymentCatalog _catalog;
     private readonly IRequestAdmission _admission;
+    private readonly ClientGates _gates;
     private readonly IResponseCache _cache;
     private readonly UpstreamForwarder _forwarder;
     private readonly GatewayTelemetry _telemetry;
@@ -32,9 +34,10 @@ public sealed partial class GatewayHandler
     private readonly ILogger<GatewayHandler> _logger;
 
     public GatewayHandler(IClientAuthenticator auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
-        IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
+        ClientGates gates, IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
         ILogger<GatewayHandler> logger)
     {
+        _gates = gates;
         _auth = auth;
         _bodyReader = bodyReader;
         _catalog = catalog;
@@ -67,6 +70,7 @@ public sealed partial class GatewayHandler
         context.Response.Headers[RequestIdHeader] = requestId;
         PooledBody? body = null;
         GatewayRequest? request = null;
+        ClientGate? entered = null; // holds one of the client's in-flight slots until the request is done
         var reported = false; // set once some step owns this request's usage report
         try
         {
@@ -106,6 +110,24 @@ public sealed partial class GatewayHandler
                 }
             }
 
+            // Before the body is read: a client over its limits or at its cap of requests in flight costs no buffer or parse.
+            var gate = _gates.For(client.Id);
+            if (_gates.Enter(gate) is { } refusal)
+            {
+                // A remembered refusal is accounted like the admission refusal it repeats (the model from the path, else
+                // the refused request's). The concurrency cap is not: like a 401 it protects the replica, and an attacker
+                // refused hundreds of times a second must not cost a usage event each (the rejections metric counts them).
+                if (refusal.UntilMs != 0 && (pool ?? refusal.Pool) is { } refusedPool)
+                {
+                    ReportUnanswered(new GatewayRequest(context, client, operation, style, requested ?? refusal.RequestedModel ?? refusedPool.Model,
+                        refusedPool, ReadOnlyMemory<byte>.Empty, default, apiVersion, start), refusal.StatusCode);
+                }
+
+                await RejectEarlyAsync(context, refusal).ConfigureAwait(false);
+                return;
+            }
+
+            entered = gate;
             (var status, body) = await _bodyReader.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
             if (status != BodyReadStatus.Ok)
             {
@@ -158,6 +180,7 @@ public sealed partial class GatewayHandler
             var admission = await _admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             if (!admission.Admitted)
             {
+                _gates.Remember(gate, admission, request);
                 reported = true;
                 ReportUnanswered(request, admission.StatusCode);
                 _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
@@ -200,6 +223,7 @@ public sealed partial class GatewayHandler
         finally
         {
             body?.Dispose();
+            entered?.Exit();
         }
     }
 
@@ -229,6 +253,7 @@ public sealed partial class GatewayHandler
         BodyReadStatus.TooLarge => RejectAsync(context, StatusCodes.Status413PayloadTooLarge,
             $"The request body is larger than the gateway's limit of {_bodyReader.MaxBytes.ToString(CultureInfo.InvariantCulture)} bytes.",
             OpenAiErrors.InvalidRequest, "request_too_large"),
+        BodyReadStatus.TimedOut => RejectTimedOutAsync(context),
         BodyReadStatus.Empty => RejectAsync(context, StatusCodes.Status400BadRequest,
             "The request body is empty; send a JSON object.", OpenAiErrors.InvalidRequest, "invalid_json"),
         _ => RejectAsync(context, StatusCodes.Status400BadRequest,

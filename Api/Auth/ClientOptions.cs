@@ -22,6 +22,12 @@ public sealed class ClientOptions
     /// members; a request must fit both the client's own budget and the group's. Null = no group.
     /// </summary>
     public string? BudgetGroup { get; set; }
+
+    /// <summary>
+    /// Requests the client may have in flight at once on one replica; null = <c>Gateway:RateLimits:MaxConcurrentRequests</c>,
+    /// 0 = no cap. More are refused with 429 before their bodies are read.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
 }
 
 /// <summary>

@@ -54,6 +54,11 @@ internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) 
                 }
             }
 
+            if (c.MaxConcurrentRequests is < 0 or > 100_000)
+            {
+                errors.Add($"{key}:MaxConcurrentRequests must be between 0 (no cap) and 100000 (leave it out for Gateway:RateLimits:MaxConcurrentRequests).");
+            }
+
             if (c.Budget is { } budget)
             {
                 ValidateBudget(budget, key + ":Budget", errors);

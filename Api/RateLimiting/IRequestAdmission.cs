@@ -21,6 +21,13 @@ public readonly record struct AdmissionDecision(bool Admitted, int StatusCode = 
     /// </summary>
     public string? Type { get; init; }
 
+    /// <summary>
+    /// True when the refusal is for the client's own limits (requests or tokens per minute, quotas, budget), so it holds
+    /// for the client's next requests until <see cref="RetryAfter"/>: the gateway refuses them before reading their bodies.
+    /// False for refusals about this request or the pool (too large, no deployment capacity, limit store unavailable).
+    /// </summary>
+    public bool RefusesClient { get; init; }
+
     public static AdmissionDecision Reject(int statusCode, string message, string code, TimeSpan? retryAfter = null)
         => new(false, statusCode, message, code, retryAfter);
 }

@@ -72,7 +72,11 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
         }
 
         RateLimitLease.WriteHeaders(client, result, http.Response.Headers);
-        return Reject(request, client, result, tokens);
+        var rejected = Reject(request, client, result, tokens);
+        // Only a refusal that holds for any next request is remembered before the body is read: an RPM window has no
+        // room for a request of any size, whereas a TPM or token-quota refusal depends on this request's size (a smaller
+        // one may fit now), so those still go to Redis.
+        return result.Source != LimitSource.Unavailable && result.Reason == SlidingWindowScript.ReasonRpm ? rejected with { RefusesClient = true } : rejected;
     }
 
     /// <summary>The request's worst-case cost in picodollars; false when its model has no price.</summary>
@@ -159,10 +163,12 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
             retry = TimeSpan.FromSeconds(1);
         }
 
+        // Remembered before the body is read only when the period is spent outright: any request would be refused until
+        // it resets. A refusal of this request's worst case must not refuse a cheaper one (the >= 90 % promise).
         _budgets.Exceeded(budget, position.Scope, position.Period);
         LogBudgetRejected(_logger, budget.ClientId, position.Scope.Kind, position.Scope.Id, position.Period == BudgetPeriod.Day ? "daily" : "monthly");
         return AdmissionDecision.Reject(StatusCodes.Status429TooManyRequests, BudgetAnswer.Message(budget, position, cost, inFlightMayFree),
-            BudgetErrorCode, retry) with { Type = InsufficientQuota };
+            BudgetErrorCode, retry) with { Type = InsufficientQuota, RefusesClient = position.Spent >= position.Limit };
     }
 
     /// <summary>OpenAI's error type for exhausted quota.</summary>

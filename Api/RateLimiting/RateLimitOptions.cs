@@ -90,6 +90,13 @@ public sealed class RateLimitOptions
 
     /// <summary>Largest share of each of a client's limits one lease may reserve.</summary>
     public double LeaseMaxShare { get; set; } = 0.1;
+
+    /// <summary>
+    /// Requests one client may have in flight at once on one replica (from authentication to the end of the response,
+    /// streams included), for a client without its own <c>Gateway:Clients:{i}:MaxConcurrentRequests</c>; 0 = no cap.
+    /// Checked before the body is read, whether or not rate limiting is enabled; more get 429 <c>too_many_concurrent_requests</c>.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 128;
 }
 
 /// <summary>The rate-limit fields of one client (<c>Gateway:Clients:{i}</c>); the rest of the section belongs to Auth.</summary>

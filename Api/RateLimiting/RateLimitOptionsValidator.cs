@@ -7,6 +7,9 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
 {
     private const string Prefix = RateLimitOptions.SectionName + ":";
 
+    /// <summary>The largest cap of concurrent requests per client and replica.</summary>
+    internal const int MaxConcurrentRequests = 100_000;
+
     public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
     {
         var errors = new List<string>();
@@ -64,6 +67,11 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         if (options.RedisRetryInterval <= TimeSpan.Zero || options.RedisRetryInterval > TimeSpan.FromMinutes(5))
         {
             errors.Add(Prefix + "RedisRetryInterval must be a positive time span of at most 5 minutes.");
+        }
+
+        if (options.MaxConcurrentRequests is < 0 or > MaxConcurrentRequests)
+        {
+            errors.Add(Prefix + $"MaxConcurrentRequests must be between 0 (no cap) and {MaxConcurrentRequests}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.ConnectionName))

@@ -10,10 +10,16 @@ namespace AspireAoai.Api.RateLimiting;
 
 public static class RateLimitingExtensions
 {
-    /// <summary>Admission before routing. Until rate limits exist, every authenticated request is admitted.</summary>
+    /// <summary>
+    /// Admission before routing. Until rate limits exist, every authenticated request is admitted. The admission before
+    /// the body is read (<see cref="ClientGates"/>: concurrency cap, remembered refusals) is registered here, so it holds
+    /// whether or not rate limiting is enabled.
+    /// </summary>
     public static IHostApplicationBuilder AddRequestAdmission(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IRequestAdmission, AdmitAll>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<ClientGates>();
         return builder;
     }
 

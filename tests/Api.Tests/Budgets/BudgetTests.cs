@@ -259,6 +259,8 @@ public sealed class BudgetTests : IAsyncLifetime
         await Db.StringSetAsync(AspireAoai.Api.Usage.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
         await SendAsync(gateway, HttpStatusCode.TooManyRequests);
 
+        // The replica remembers that refusal until midnight; past it, with Redis down, nothing refuses.
+        gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
         await _redis.StopAsync();
         await SendAsync(gateway, HttpStatusCode.OK);
     }

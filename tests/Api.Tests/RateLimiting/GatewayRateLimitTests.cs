@@ -18,7 +18,7 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
     {
         _redis = await RedisServer.StartAsync();
         _sim = await SimulatorHost.StartAsync("eastus");
-        _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        _mux = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString + "");
     }
 
     public async Task DisposeAsync()
@@ -53,6 +53,7 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
         var limiter = gateway.Services.GetRequiredService<RateLimiter>();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000;
         limiter.ClockOverride = () => now;
+        gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => now; // the replica remembers the refusal until then
 
         using var ok = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 100));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
@@ -92,6 +93,66 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
         now += retryMs;
         using var retried = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 100));
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARefusalForTheRequestsSize_IsNotRemembered_ASmallerRequestThatFitsIsAdmittedAtOnce()
+    {
+        await using var gateway = await StartGatewayAsync("--Gateway:Clients:0:Tpm=300", "--Gateway:RateLimits:Leases=false");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000;
+        gateway.Services.GetRequiredService<RateLimiter>().ClockOverride = () => now;
+        gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => now;
+
+        using (var first = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 150)))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // 150 more tokens of completion no longer fit the window, whatever the first answer used...
+        using (var large = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 250)))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, large.StatusCode);
+        }
+
+        // ...but a small request does, in the same instant: a TPM refusal says nothing about the next request's size.
+        using var small = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 8));
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+    }
+
+    [Fact]
+    public async Task AClientRefusedForItsLimit_IsRefusedBeforeItsBodyIsRead_EvenAMalformedOne_UntilTheRetryTime()
+    {
+        await using var gateway = await StartGatewayAsync("--Gateway:Clients:0:Rpm=1", "--Gateway:RateLimits:Leases=false");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => now;
+        using (var ok = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody()))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        long retryMs;
+        using (var refused = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            retryMs = long.Parse(refused.Headers.GetValues("retry-after-ms").Single());
+        }
+
+        // Refused again before the body is read (so with no admission call either): a malformed body gets the 429, not a 400.
+        now += retryMs / 2;
+        using (var early = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.Json("{\"model\":\"gpt-4o\",\"messages\":[")))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
+            using var error = JsonDocument.Parse(await early.Content.ReadAsStringAsync());
+            Assert.Equal("rate_limit_exceeded", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Contains("requests per minute", error.RootElement.GetProperty("error").GetProperty("message").GetString());
+            var left = long.Parse(early.Headers.GetValues("retry-after-ms").Single());
+            Assert.InRange(left, 1, retryMs - (retryMs / 2));
+        }
+
+        // Once the retry time has passed the body is read and parsed again.
+        now += retryMs;
+        using var parsed = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.Json("{\"model\":\"gpt-4o\",\"messages\":["));
+        Assert.Equal(HttpStatusCode.BadRequest, parsed.StatusCode);
     }
 
     [Fact]

@@ -312,9 +312,7 @@ public sealed class BudgetTests : IAsyncLifetime
             [$"--ConnectionStrings:redis={_redis.ConnectionString}", "--Gateway:RateLimits:RedisTimeout=00:00:02",
                 $"--Gateway:Usage:Enabled={usage}", .. args],
             builder => builder.Services.AddSingleton(clock));
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        await WaitUntilAsync(() => connection.IsAvailable);
-        return gateway;
+        return await gateway.WithRateLimiterConnectedAsync();
     }
 
     private static async Task SendAsync(GatewayHost gateway, HttpStatusCode expected)

@@ -252,9 +252,7 @@ public sealed partial class HardCapTests : IAsyncLifetime
         var gateway = await GatewayHost.StartAsync(
             [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini")],
             [$"--ConnectionStrings:redis={_redis.ConnectionString}", "--Gateway:RateLimits:RedisTimeout=00:00:05", .. args]);
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        await WaitUntilAsync(() => Task.FromResult(connection.IsAvailable));
-        return gateway;
+        return await gateway.WithRateLimiterConnectedAsync();
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -45,11 +45,7 @@ public sealed class ResponseHeaderAllowListTests
         await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("d", upstream.BaseAddress)],
             [$"--ConnectionStrings:redis={redis.ConnectionString}", "--Gateway:RateLimits:RedisTimeout=00:00:02",
              "--Gateway:Clients:0:Rpm=50", "--Gateway:Clients:0:Tpm=100000"]);
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); !connection.IsAvailable && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(50);
-        }
+        await gateway.WithRateLimiterConnectedAsync();
 
         using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody());
 

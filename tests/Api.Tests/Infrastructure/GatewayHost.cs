@@ -37,6 +37,23 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>
+    /// Waits until the rate limiter has connected to Redis: it connects in the background (no request waits for it),
+    /// and until then admissions are local, which a test of Redis-backed limits or budgets must not measure.
+    /// </summary>
+    public async Task<GatewayHost> WithRateLimiterConnectedAsync()
+    {
+        var connection = Services.GetRequiredService<AspireAoai.Api.RateLimiting.RateLimiter>().Connection;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!connection.IsAvailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Xunit.Assert.True(connection.IsAvailable, "the gateway's rate limiter did not connect to Redis");
+        return this;
+    }
+
     public static async Task<GatewayHost> StartAsync(IEnumerable<DeploymentSpec> deployments, IEnumerable<string>? extraArgs = null,
         Action<WebApplicationBuilder>? configure = null)
     {

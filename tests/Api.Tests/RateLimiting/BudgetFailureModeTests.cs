@@ -36,15 +36,7 @@ public sealed class BudgetFailureModeTests : IAsyncLifetime
             [$"--ConnectionStrings:redis={_redis.ConnectionString}", "--Gateway:RateLimits:RedisTimeout=00:00:00.500",
              "--Gateway:Clients:0:Budget:DailyUsd=5",
              "--Gateway:Clients:2:Id=free", $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(FreeKey)}", "--Gateway:Clients:2:Rpm=1000", .. args]);
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!connection.IsAvailable && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(connection.IsAvailable, "the gateway's rate limiter did not connect to Redis");
-        return gateway;
+        return await gateway.WithRateLimiterConnectedAsync();
     }
 
     private static HttpClient ClientFor(GatewayHost gateway, string key)

@@ -34,16 +34,7 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
             [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress)],
             [$"--ConnectionStrings:redis={_redis.ConnectionString}", "--Gateway:RateLimits:RedisTimeout=00:00:02", .. args]);
 
-        // The limiter connects in the background (no request waits for it); until then admissions are local.
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!connection.IsAvailable && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(connection.IsAvailable, "the gateway's rate limiter did not connect to Redis");
-        return gateway;
+        return await gateway.WithRateLimiterConnectedAsync();
     }
 
     [Fact]

@@ -55,15 +55,7 @@ public sealed class EstimatedStreamUsageTests : IAsyncLifetime
     {
         var gateway = await GatewayHost.StartAsync([new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress, Region: "eastus")],
             [$"--ConnectionStrings:redis={_redis.ConnectionString}", "--Gateway:Clients:0:Tpm=1000000"]);
-        var connection = gateway.Services.GetRequiredService<RateLimiter>().Connection;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!connection.IsAvailable && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(connection.IsAvailable, "the gateway's rate limiter did not connect to Redis");
-        return gateway;
+        return await gateway.WithRateLimiterConnectedAsync();
     }
 
     [Fact]

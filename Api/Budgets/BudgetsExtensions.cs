@@ -31,6 +31,7 @@ public static class BudgetsExtensions
         }
 
         services.TryAddSingleton<BudgetPricer>();
+        services.TryAddSingleton<ReservationDeadline>();
         services.TryAddSingleton<BudgetCatalog>();
         services.TryAddSingleton<BudgetMonitor>();
         return services;

@@ -17,17 +17,19 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     private readonly TokenEstimator _estimator;
     private readonly BudgetMonitor _budgets;
     private readonly BudgetPricer _pricer;
+    private readonly ReservationDeadline _deadline;
     private readonly TimeProvider _time;
     private readonly ILogger<RateLimitAdmission> _logger;
 
     public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, BudgetPricer pricer,
-        TimeProvider time, ILogger<RateLimitAdmission> logger)
+        ReservationDeadline deadline, TimeProvider time, ILogger<RateLimitAdmission> logger)
     {
         _catalog = catalog;
         _limiter = limiter;
         _estimator = estimator;
         _budgets = budgets;
         _pricer = pricer;
+        _deadline = deadline;
         _time = time;
         _logger = logger;
     }
@@ -68,6 +70,12 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
             request.Lease = lease;
             http.Response.OnStarting(RateLimitLease.OnStarting, lease);
             http.Response.OnCompleted(RateLimitLease.OnCompleted, lease);
+            if (cost > 0 && result.Source == LimitSource.Redis)
+            {
+                // Its worst case is reserved: it must end (and settle) before that reservation can expire.
+                _deadline.Start(http);
+            }
+
             return AdmissionDecision.Admit;
         }
 

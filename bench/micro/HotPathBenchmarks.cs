@@ -95,7 +95,8 @@ public class HotPathBenchmarks
         var pricing = new AspireAoai.Accounting.Pricing.PricingOptions();
         PricingServiceCollectionExtensions.MergeDefaults(pricing);
         var pricer = new BudgetPricer(new AspireAoai.Accounting.Pricing.PriceTable(pricing), Options.Create(new BudgetOptions()));
-        _admission = new RateLimitAdmission(limits, _limiter, _estimator, budgets, pricer, time, NullLogger<RateLimitAdmission>.Instance);
+        _admission = new RateLimitAdmission(limits, _limiter, _estimator, budgets, pricer,
+            new ReservationDeadline(Microsoft.Extensions.Options.Options.Create(new BudgetOptions()), time), time, NullLogger<RateLimitAdmission>.Instance);
 
         // Budgets far above what a run spends (reservations are never settled here: they pile up until they expire).
         var group = new BudgetScope("bench-team", isGroup: true, 1_000_000m, null, 80);

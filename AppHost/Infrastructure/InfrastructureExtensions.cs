@@ -29,7 +29,9 @@ internal static class InfrastructureExtensions
 
         if (mode == InfrastructureMode.Containers)
         {
-            IResourceBuilder<RedisResource> redis = builder.AddRedis(name);
+            // A named volume with Aspire's Redis persistence (snapshots), so a restart keeps the usage stream and its
+            // unapplied events as a database would (up to the last snapshot; local mode's append-only file loses less).
+            IResourceBuilder<RedisResource> redis = builder.AddRedis(name).WithDataVolume();
             return redis.AsConnectionString();
         }
 

@@ -40,10 +40,11 @@ public sealed class BudgetPricer
             return false;
         }
 
-        // Every prompt token at the dearer of the cached and uncached input price: the cache hit is unknown beforehand.
-        var input = Math.Max(price.InputPerMillion, price.CachedInputPerMillion ?? price.InputPerMillion);
-        var usd = ((Math.Max(0, promptTokens) * input) + (outputTokens * price.OutputPerMillion)) / 1_000_000m;
-        picodollars = SpendKeys.ToPicodollars(usd);
+        // Every prompt token at the dearer of the cached and uncached input price (the cache hit is unknown beforehand),
+        // through the settlement's own formula, so the two cannot drift apart.
+        var prompt = Math.Max(0, promptTokens);
+        var cached = price.CachedInputPerMillion > price.InputPerMillion ? prompt : 0;
+        picodollars = SpendKeys.ToPicodollars(CostCalculator.Calculate(price, prompt, cached, outputTokens));
         return true;
     }
 }

@@ -8,8 +8,8 @@ namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
 /// The admission that runs before a request body is read or parsed (per replica, no Redis round trip): a client
-/// refused for its own limits (requests or tokens per minute, quotas, budget) is refused again until that refusal's
-/// retry time, and a client at its cap of concurrent requests (<c>Gateway:Clients:{i}:MaxConcurrentRequests</c>, else
+/// refused in a way that holds for any next request (a full RPM window, a budget period spent outright; see
+/// <see cref="AdmissionDecision.RefusesClient"/>) is refused again until that refusal's retry time, and a client at its cap of concurrent requests (<c>Gateway:Clients:{i}:MaxConcurrentRequests</c>, else
 /// <c>Gateway:RateLimits:MaxConcurrentRequests</c>) is refused. So a client over its limits, or one that opens hundreds
 /// of slow requests, costs the replica a header read, not a body buffer, a parse and a token count each.
 /// </summary>

@@ -22,9 +22,10 @@ public readonly record struct AdmissionDecision(bool Admitted, int StatusCode = 
     public string? Type { get; init; }
 
     /// <summary>
-    /// True when the refusal is for the client's own limits (requests or tokens per minute, quotas, budget), so it holds
-    /// for the client's next requests until <see cref="RetryAfter"/>: the gateway refuses them before reading their bodies.
-    /// False for refusals about this request or the pool (too large, no deployment capacity, limit store unavailable).
+    /// True when the refusal holds for any next request of the client until <see cref="RetryAfter"/> (its RPM window is
+    /// full, or a budget period is spent outright): the gateway refuses those before reading their bodies. False when
+    /// a smaller or cheaper request might fit (TPM, token quotas, a worst case above what is left of a budget) and for
+    /// refusals about the pool or the limit store (too large, no deployment capacity, Redis unavailable).
     /// </summary>
     public bool RefusesClient { get; init; }
 

@@ -167,6 +167,13 @@ public sealed partial class GatewayHandler
                 }
             }
 
+            if (_forwarder.TooLongForOneAttempt(operation, parsed) is { } tooLong)
+            {
+                await RejectAsync(context, StatusCodes.Status400BadRequest, tooLong, OpenAiErrors.InvalidRequest,
+                    "max_tokens_exceeds_attempt_timeout", "max_tokens").ConfigureAwait(false);
+                return;
+            }
+
             request = new GatewayRequest(context, client, operation, style, requested!, pool!, body.Memory, parsed, apiVersion, start);
             if (!client.MayUse(pool!.Model, requested!))
             {

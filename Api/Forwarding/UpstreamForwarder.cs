@@ -82,13 +82,6 @@ public sealed partial class UpstreamForwarder
 
         try
         {
-            if (request.Operation == OperationKind.ChatCompletions && !request.Parsed.Stream
-                && _options.MaxNonStreamingTokens is { } most && request.Parsed.MaxTokens > most)
-            {
-                await WriteTooLongForOneAttemptAsync(request, most, state).ConfigureAwait(false);
-                return;
-            }
-
             await ForwardCoreAsync(request, upstreamBody, state).ConfigureAwait(false);
         }
         finally
@@ -357,19 +350,21 @@ public sealed partial class UpstreamForwarder
     }
 
     /// <summary>
-    /// A non-streamed request whose <c>max_tokens</c> could not be generated within one attempt's timeout (at
-    /// <see cref="RoutingOptions.NonStreamingTokensPerSecond"/>): it would time out on a healthy deployment, so it is
-    /// refused before it goes upstream, with what to do instead.
+    /// Why a non-streamed chat request cannot be answered within one attempt, or null: its <c>max_tokens</c> could not be
+    /// generated within the attempt timeout at <see cref="RoutingOptions.NonStreamingTokensPerSecond"/>, so it would time
+    /// out on a healthy deployment. Checked with the other bad input, before admission (it is refused, never charged).
     /// </summary>
-    private Task WriteTooLongForOneAttemptAsync(GatewayRequest request, long most, RequestState state)
+    public string? TooLongForOneAttempt(OperationKind operation, in ParsedRequest parsed)
     {
-        state.Status = StatusCodes.Status400BadRequest;
-        request.Http.Response.Headers[CostHeaders.Cost] = "0";
+        if (operation != OperationKind.ChatCompletions || parsed.Stream || _options.MaxNonStreamingTokens is not { } most
+            || parsed.MaxTokens is not { } maxTokens || maxTokens <= most)
+        {
+            return null;
+        }
+
         var seconds = _options.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        return OpenAiErrors.WriteAsync(request.Http, StatusCodes.Status400BadRequest,
-            string.Create(CultureInfo.InvariantCulture,
-                $"max_tokens is {request.Parsed.MaxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_tokens (or max_completion_tokens) to {most} or less."),
-            OpenAiErrors.InvalidRequest, "max_tokens_exceeds_attempt_timeout", "max_tokens");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"max_tokens is {maxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_tokens (or max_completion_tokens) to {most} or less.");
     }
 
     /// <summary>The one usage report of a request that reached the forwarder.</summary>

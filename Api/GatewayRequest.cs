@@ -62,6 +62,12 @@ public sealed class GatewayRequest
     /// <summary>Set when the response cache answered the request.</summary>
     internal Caching.CacheHit? CacheHit { get; set; }
 
+    /// <summary>Responses: the one deployment this create may use (it continues a response stored there), or null to route freely.</summary>
+    internal Deployment? PinnedDeployment { get; set; }
+
+    /// <summary>Responses: where the id of the stored response this create makes is recorded, or null (not stored, not a create).</summary>
+    internal Responses.ResponseOwners? ResponseOwners { get; set; }
+
     /// <summary>True the first time it is called for this request, false afterwards: usage is reported once.</summary>
     internal bool TryMarkReported() => Interlocked.Exchange(ref _reported, 1) == 0;
 }

@@ -1,3 +1,5 @@
+using AspireAoai.Api.Responses;
+
 namespace AspireAoai.Api.Apis;
 
 public static class ApisExtensions
@@ -9,6 +11,7 @@ public static class ApisExtensions
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
         builder.Services.AddProblemDetails();
         builder.AddUsageApi();
+        builder.AddResponsesApi();
         return builder;
     }
 }

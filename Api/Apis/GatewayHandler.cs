@@ -184,6 +184,13 @@ public sealed partial class GatewayHandler
                 return;
             }
 
+            // A Responses create continuing a stored response goes to the resource that holds it (or is answered here).
+            if (operation == OperationKind.Responses
+                && !await context.RequestServices.GetRequiredService<Responses.ResponseOwners>().PrepareCreateAsync(request).ConfigureAwait(false))
+            {
+                return;
+            }
+
             var admission = await _admission.AdmitAsync(request, context.RequestAborted).ConfigureAwait(false);
             if (!admission.Admitted)
             {

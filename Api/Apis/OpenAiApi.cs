@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Parsing;
+using AspireAoai.Api.Responses;
 using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.Apis;
@@ -22,6 +23,7 @@ public static class OpenAiApi
         RequestDelegate models = context => WriteModelsAsync(context);
         app.MapGet("/openai/v1/models", models);
         app.MapGet("/v1/models", models);
+        app.MapResponsesApi(handler);
 
         // Anything else gets a 404 in the shape the SDKs parse, not an empty body.
         app.MapFallback(context => OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
@@ -30,7 +32,7 @@ public static class OpenAiApi
     }
 
     /// <summary><c>GET /v1/models</c>: the logical models this client may use, in the OpenAI list shape.</summary>
-    private static async Task WriteModelsAsync(HttpContext context)
+    internal static async Task WriteModelsAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var client = services.GetRequiredService<IClientAuthenticator>().Authenticate(context.Request);

@@ -3,7 +3,7 @@ using AspireAoai.Api.Parsing;
 namespace AspireAoai.Api.Apis;
 
 /// <summary>
-/// The completion and embeddings routes, and a shortcut that matches them before endpoint routing. Every proxied request
+/// The completion, embeddings and Responses-create routes, and a shortcut that matches them before endpoint routing. Every proxied request
 /// takes one of these six; for them, routing's matcher cost about a microsecond and a route-value dictionary with the
 /// deployment name each time. The shortcut sets the same <see cref="RouteEndpoint"/> routing would (so the server span,
 /// its <c>http.route</c> and the request metrics read the same), then runs it. Anything it does not recognise exactly
@@ -22,6 +22,8 @@ public static class OpenAiRoutes
         ("/v1/chat/completions", OperationKind.ChatCompletions, ApiStyle.OpenAiV1),
         ("/openai/v1/embeddings", OperationKind.Embeddings, ApiStyle.OpenAiV1),
         ("/v1/embeddings", OperationKind.Embeddings, ApiStyle.OpenAiV1),
+        (Responses.ResponsesApi.AzureV1, OperationKind.Responses, ApiStyle.OpenAiV1),
+        (Responses.ResponsesApi.V1, OperationKind.Responses, ApiStyle.OpenAiV1),
     ];
 
     /// <summary>Runs requests on the routes of <see cref="All"/> without endpoint routing; place before <c>UseRouting</c>.</summary>

@@ -33,7 +33,7 @@ public sealed class BudgetPricer
     public bool TryWorstCase(OperationKind operation, string model, long promptTokens, int? maxTokens, int? n, DateTimeOffset at,
         out long picodollars, out long outputTokens)
     {
-        outputTokens = operation == OperationKind.Embeddings ? 0 : (long)(maxTokens ?? DefaultOutputTokens(model)) * Math.Max(1, n ?? 1);
+        outputTokens = !operation.GeneratesOutput() ? 0 : (long)(maxTokens ?? DefaultOutputTokens(model)) * Math.Max(1, n ?? 1);
         if (!_prices.TryGetPrice(model, at, out _, out var price))
         {
             picodollars = 0;

@@ -88,6 +88,12 @@ public sealed class CachePolicy
             return settings.CacheEmbeddings;
         }
 
+        if (operation != OperationKind.ChatCompletions)
+        {
+            // Responses creates are not cached (docs/cache.md says why).
+            return false;
+        }
+
         if (parsed.N is not (null or 1))
         {
             return false;

@@ -27,6 +27,7 @@ public sealed partial class UpstreamForwarder
         observer.FeedJson(buffer.AsSpan(0, length));
         state.Deployment = deployment;
         state.Capture(observer);
+        await RecordResponseOwnerAsync(request, deployment, observer, state).ConfigureAwait(false);
 
         var clientResponse = context.Response;
         clientResponse.StatusCode = status;
@@ -85,7 +86,7 @@ public sealed partial class UpstreamForwarder
 
         state.Deployment = deployment;
         using var observer = ResponseObserver.Rent();
-        var countOutput = shape.IsSse && request.Operation == OperationKind.ChatCompletions && status < 400;
+        var countOutput = shape.IsSse && request.Operation.GeneratesOutput() && status < 400;
         if (countOutput)
         {
             // Counted for every stream: whether its usage chunk will arrive is known only at its end.
@@ -171,6 +172,11 @@ public sealed partial class UpstreamForwarder
         while (read > 0)
         {
             Observe(observer, shape, buffer.AsSpan(0, read));
+            if (request.ResponseOwners is not null && !state.OwnerRecorded)
+            {
+                await RecordResponseOwnerAsync(request, deployment, observer, state).ConfigureAwait(false);
+            }
+
             if (clientPresent)
             {
                 try
@@ -293,6 +299,20 @@ public sealed partial class UpstreamForwarder
         return RelayEnd.Completed;
     }
 
+    /// <summary>
+    /// Responses: records which deployment made the response as soon as its id is seen (the JSON body's, or the
+    /// <c>response.created</c> event's), before the bytes that carry it reach the client, so a follow-up the client
+    /// sends on reading the id already finds it.
+    /// </summary>
+    private static async ValueTask RecordResponseOwnerAsync(GatewayRequest request, Deployment deployment, ResponseObserver observer, RequestState state)
+    {
+        if (request.ResponseOwners is { } owners && !state.OwnerRecorded && observer.ResponseId is { } id && observer.ErrorCode is null)
+        {
+            state.OwnerRecorded = true;
+            await owners.RememberAsync(request, id, deployment).ConfigureAwait(false);
+        }
+    }
+
     private static void Observe(ResponseObserver observer, ResponseShape shape, ReadOnlySpan<byte> chunk)
     {
         if (shape.IsSse)
@@ -311,7 +331,7 @@ public sealed partial class UpstreamForwarder
     /// </summary>
     private static void EstimateUsage(GatewayRequest request, ResponseObserver observer, RequestState state)
     {
-        var prompt = TokenEstimator.CountChatPrompt(TokenEstimator.ForModel(request.Pool.Model), request.Body.Span);
+        var prompt = TokenEstimator.CountPrompt(request.Operation, TokenEstimator.ForModel(request.Pool.Model), request.Body.Span);
         state.InputTokens = (int)Math.Min(int.MaxValue, prompt);
         state.CachedInputTokens = 0;
         state.OutputTokens = (int)Math.Min(int.MaxValue, observer.CountedOutputTokens());

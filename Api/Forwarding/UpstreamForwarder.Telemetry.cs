@@ -115,6 +115,11 @@ public sealed partial class UpstreamForwarder
                 activity.AddTag("gen_ai.usage.output_tokens", outputTokens);
             }
 
+            if (observer.ReasoningTokens is { } reasoning)
+            {
+                activity.AddTag("gen_ai.usage.reasoning.output_tokens", reasoning);
+            }
+
             if (state.Estimated)
             {
                 activity.AddTag("aoai.usage.estimated", BoxedTrue);
@@ -176,6 +181,11 @@ public sealed partial class UpstreamForwarder
         activity.AddTag("gen_ai.operation.name", request.Operation.GenAiName());
         activity.AddTag("gen_ai.provider.name", GatewayTelemetry.ProviderName);
         activity.AddTag("gen_ai.request.model", request.Pool.Model);
+        if (request.Operation == OperationKind.Responses)
+        {
+            activity.AddTag("openai.api.type", "responses");
+        }
+
         activity.AddTag("gen_ai.request.stream", request.Parsed.Stream ? BoxedTrue : BoxedFalse);
         if (request.Parsed.MaxTokens is { } maxTokens)
         {

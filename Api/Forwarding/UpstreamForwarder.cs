@@ -111,7 +111,10 @@ public sealed partial class UpstreamForwarder
                 break;
             }
 
-            var deployment = pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request);
+            // A Responses create continuing a stored response may only use the resource that holds it.
+            var deployment = request.PinnedDeployment is { } pinned
+                ? (tried.Contains(pinned.PoolIndex) || pinned.IsCooling(_time.GetUtcNow()) ? null : pinned)
+                : pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request);
             if (deployment is null)
             {
                 break;
@@ -125,7 +128,8 @@ public sealed partial class UpstreamForwarder
                 ForwardingLog.FailingOver(_logger, request.Client.Id, previous.Name, deployment.Name);
             }
 
-            var outcome = await AttemptAsync(client, request, upstreamBody, deployment, state.Attempts,
+            var attemptBody = request.Operation == OperationKind.Responses ? Responses.ResponsesUpstreamBody.For(upstreamBody, deployment) : upstreamBody;
+            var outcome = await AttemptAsync(client, request, attemptBody, deployment, state.Attempts,
                 attemptTimeout < remaining ? attemptTimeout : remaining, state).ConfigureAwait(false);
             if (outcome != AttemptOutcome.Failed)
             {
@@ -328,6 +332,16 @@ public sealed partial class UpstreamForwarder
         var pool = request.Pool;
         var recovery = pool.EarliestRecovery(now);
         var retryAfter = recovery is null ? TimeSpan.FromSeconds(1) : recovery.Value - now;
+        if (request.PinnedDeployment is { } pinned)
+        {
+            state.Deployment = null;
+            state.Status = StatusCodes.Status503ServiceUnavailable;
+            _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", "deployment_unavailable"));
+            await Responses.ResponseOwners.WriteUnavailableAsync(request.Http, pinned, pinned.CoolingUntil(now) - now ?? TimeSpan.FromSeconds(1))
+                .ConfigureAwait(false);
+            return;
+        }
+
         var allCooling = pool.AllCooling(now);
         ForwardingLog.Exhausted(_logger, pool.Model, request.Client.Id, state.Attempts, allCooling, (long)retryAfter.TotalMilliseconds);
         state.Deployment = null;
@@ -425,6 +439,12 @@ public sealed partial class UpstreamForwarder
         public TimeSpan? TimeToFirstByte;
         public bool HideUsageChunk;
 
+        /// <summary>Responses: the id of the response was recorded with its deployment.</summary>
+        public bool OwnerRecorded;
+
+        /// <summary>Responses: <c>output_tokens_details.reasoning_tokens</c>, part of <see cref="OutputTokens"/>.</summary>
+        public int? ReasoningTokens;
+
         /// <summary>The status the client got (499 when it went away), 0 while unknown.</summary>
         public int Status;
 
@@ -449,6 +469,7 @@ public sealed partial class UpstreamForwarder
             InputTokens = observer.InputTokens ?? 0;
             OutputTokens = observer.OutputTokens ?? 0;
             CachedInputTokens = observer.CachedInputTokens ?? 0;
+            ReasoningTokens = observer.ReasoningTokens;
             ResponseModel = observer.ResponseModel;
             UsageKnown = observer.InputTokens is not null || observer.OutputTokens is not null;
         }

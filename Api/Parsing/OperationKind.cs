@@ -5,6 +5,12 @@ public enum OperationKind
 {
     ChatCompletions,
     Embeddings,
+
+    /// <summary>A Responses API create (<c>POST /responses</c>).</summary>
+    Responses,
+
+    /// <summary>A request about a stored response (get, delete, cancel, input items): counted as a request, carries no tokens.</summary>
+    ResponsesFollowUp,
 }
 
 /// <summary>How the client addressed the gateway.</summary>
@@ -19,6 +25,20 @@ public enum ApiStyle
 
 internal static class OperationNames
 {
-    /// <summary>Value of <c>gen_ai.operation.name</c>.</summary>
+    /// <summary>
+    /// Value of <c>gen_ai.operation.name</c>. A Responses create is <c>chat</c> as the OpenAI semantic conventions say;
+    /// <c>openai.api.type</c> tells it apart (<see cref="OpenAiApiType"/>).
+    /// </summary>
     public static string GenAiName(this OperationKind kind) => kind == OperationKind.Embeddings ? "embeddings" : "chat";
+
+    /// <summary>Value of the semconv attribute <c>openai.api.type</c>, or null for embeddings.</summary>
+    public static string? OpenAiApiType(this OperationKind kind) => kind switch
+    {
+        OperationKind.ChatCompletions => "chat_completions",
+        OperationKind.Responses or OperationKind.ResponsesFollowUp => "responses",
+        _ => null,
+    };
+
+    /// <summary>True for the operations that generate output tokens (chat, a Responses create).</summary>
+    public static bool GeneratesOutput(this OperationKind kind) => kind is OperationKind.ChatCompletions or OperationKind.Responses;
 }

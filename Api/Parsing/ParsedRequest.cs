@@ -20,6 +20,12 @@ public readonly record struct ParsedRequest
 
     public int? N { get; init; }
 
+    /// <summary>Responses: <c>store</c> (the upstream keeps the response; true unless the body says false).</summary>
+    public bool Store { get; init; }
+
+    /// <summary>Responses: <c>previous_response_id</c>, the stored response this one continues.</summary>
+    public string? PreviousResponseId { get; init; }
+
     /// <summary>UTF-8 length of <c>messages</c> (chat) or <c>input</c> (embeddings): the input-token estimate's basis.</summary>
     public int PromptBytes { get; init; }
 }

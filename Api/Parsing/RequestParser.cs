@@ -40,6 +40,11 @@ public static class RequestParser
             return false;
         }
 
+        if (operation == OperationKind.Responses)
+        {
+            return ResponsesRequestParser.TryParse(ref reader, out parsed, out error);
+        }
+
         string? model = null;
         bool stream = false, includeUsage = false, sawPrompt = false;
         int? maxTokens = null, maxCompletionTokens = null, n = null;

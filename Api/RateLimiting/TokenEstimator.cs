@@ -51,21 +51,30 @@ public sealed class TokenEstimator
 
     /// <summary>The completion tokens <see cref="Estimate(GatewayRequest)"/> counts for a chat request (0 for embeddings).</summary>
     public long CompletionAllowance(OperationKind operation, int? maxTokens, int? n)
-        => operation == OperationKind.Embeddings ? 0 : (long)(maxTokens ?? _defaultCompletion) * Math.Max(1, n ?? 1);
+        => !operation.GeneratesOutput() ? 0 : (long)(maxTokens ?? _defaultCompletion) * Math.Max(1, n ?? 1);
 
     /// <summary>Prompt plus completion tokens of a body.</summary>
     public long Estimate(OperationKind operation, string model, ReadOnlySpan<byte> body, int? maxTokens, int? n)
     {
+        if (operation == OperationKind.ResponsesFollowUp)
+        {
+            return 0;
+        }
+
         var tokenizer = ForModel(model);
         if (operation == OperationKind.Embeddings)
         {
             return Math.Max(1, CountEmbeddingsInput(tokenizer, body));
         }
 
-        var prompt = CountChatPrompt(tokenizer, body);
+        var prompt = CountPrompt(operation, tokenizer, body);
         var completion = (long)(maxTokens ?? _defaultCompletion) * Math.Max(1, n ?? 1);
         return prompt + completion;
     }
+
+    /// <summary>Prompt tokens of a chat body or of a Responses create.</summary>
+    public static long CountPrompt(OperationKind operation, Tokenizer tokenizer, ReadOnlySpan<byte> body)
+        => operation == OperationKind.Responses ? ResponsesPromptCounter.Count(tokenizer, body) : CountChatPrompt(tokenizer, body);
 
     /// <summary>Prompt tokens of a chat body (messages; tool definitions at about 4 bytes a token).</summary>
     public static long CountChatPrompt(Tokenizer tokenizer, ReadOnlySpan<byte> body)
@@ -251,7 +260,7 @@ public sealed class TokenEstimator
 
     private static readonly TokenCountMemo Memo = new();
 
-    private static int Count(Tokenizer tokenizer, ref Utf8JsonReader reader)
+    internal static int Count(Tokenizer tokenizer, ref Utf8JsonReader reader)
     {
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
         if (length == 0)

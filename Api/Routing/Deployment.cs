@@ -48,11 +48,19 @@ public sealed class Deployment
         _embeddingsPrefix = $"{endpoint}openai/deployments/{escaped}/embeddings?api-version=";
         _defaultApiVersion = defaultApiVersion;
         _chatDefault = new Uri(_chatPrefix + defaultApiVersion);
+        // Azure's v1 Responses path: no api-version, the body's model names the deployment (see Forwarding/ResponsesBody).
+        ResponsesBase = endpoint + "openai/v1/responses";
+        _responses = new Uri(ResponsesBase);
         _embeddingsDefault = new Uri(_embeddingsPrefix + defaultApiVersion);
         _chatSpanName = "chat " + Model;
         _embeddingsSpanName = "embeddings " + Model;
         NameHeader = new Microsoft.Extensions.Primitives.StringValues(Name);
     }
+
+    private readonly Uri _responses;
+
+    /// <summary><c>{endpoint}openai/v1/responses</c>: the Responses API of this deployment's resource.</summary>
+    internal string ResponsesBase { get; }
 
     private readonly string _chatSpanName;
     private readonly string _embeddingsSpanName;
@@ -97,6 +105,11 @@ public sealed class Deployment
     /// <summary>Upstream URL for an operation; the client's api-version when it sent one.</summary>
     public Uri GetUri(OperationKind operation, string? apiVersion)
     {
+        if (operation == OperationKind.Responses)
+        {
+            return _responses;
+        }
+
         if (apiVersion is null || apiVersion == _defaultApiVersion)
         {
             return operation == OperationKind.Embeddings ? _embeddingsDefault : _chatDefault;

@@ -41,6 +41,7 @@ public sealed class ResponseObserver : IDisposable
     private int _eventChoices;
     private bool _eventUsage;
     private bool _usageChunkSeen;
+    private bool _countDelta;
 
     private string _category = "other";
     private string? _severity;
@@ -80,6 +81,13 @@ public sealed class ResponseObserver : IDisposable
 
     /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>.</summary>
     public int? CachedInputTokens { get; private set; }
+
+    /// <summary>
+    /// <c>usage.output_tokens_details.reasoning_tokens</c> of a Responses answer (part of <see cref="OutputTokens"/>).
+    /// A Responses answer's usage (<c>input_tokens</c>, <c>output_tokens</c>, <c>input_tokens_details</c>) fills the
+    /// same properties as chat's, whether at the root of a JSON body or in the <c>response</c> of an SSE event.
+    /// </summary>
+    public int? ReasoningTokens { get; private set; }
 
     /// <summary><c>error.code</c> of an error body.</summary>
     public string? ErrorCode { get; private set; }
@@ -236,6 +244,7 @@ public sealed class ResponseObserver : IDisposable
         var reader = new Utf8JsonReader(json, isFinalBlock: true, new JsonReaderState(ReaderOptions));
         _eventChoices = -1;
         _eventUsage = false;
+        _countDelta = false;
         try
         {
             while (reader.Read())
@@ -336,6 +345,9 @@ public sealed class ResponseObserver : IDisposable
     {
         (Kind.Root, Prop.Usage, false) => Kind.Usage,
         (Kind.Usage, Prop.PromptTokensDetails, false) => Kind.PromptDetails,
+        (Kind.Usage, Prop.OutputTokensDetails, false) => Kind.OutputDetails,
+        (Kind.Root, Prop.Response, false) => Kind.Root, // a Responses SSE event's response: read as a JSON answer's root
+        (Kind.Root, Prop.IncompleteDetails, false) => Kind.Incomplete,
         (Kind.Root, Prop.Choices, true) => Kind.Choices,
         (Kind.Choices, _, false) => Kind.Choice,
         (Kind.Choice, Prop.Delta, false) => Kind.Delta,
@@ -365,14 +377,25 @@ public sealed class ResponseObserver : IDisposable
                 if (reader.ValueTextEquals("choices"u8)) return Prop.Choices;
                 if (reader.ValueTextEquals("prompt_filter_results"u8)) return Prop.PromptFilterResults;
                 if (reader.ValueTextEquals("error"u8)) return Prop.Error;
+                // The Responses API's shapes.
+                if (reader.ValueTextEquals("type"u8)) return Prop.Type;
+                if (reader.ValueTextEquals("delta"u8)) return Prop.ResponseDelta;
+                if (reader.ValueTextEquals("response"u8)) return Prop.Response;
+                if (reader.ValueTextEquals("incomplete_details"u8)) return Prop.IncompleteDetails;
                 return Prop.None;
             case Kind.Usage:
-                if (reader.ValueTextEquals("prompt_tokens"u8)) return Prop.PromptTokens;
-                if (reader.ValueTextEquals("completion_tokens"u8)) return Prop.CompletionTokens;
-                if (reader.ValueTextEquals("prompt_tokens_details"u8)) return Prop.PromptTokensDetails;
+                if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8)) return Prop.PromptTokens;
+                if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8)) return Prop.CompletionTokens;
+                if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8)) return Prop.PromptTokensDetails;
+                if (reader.ValueTextEquals("output_tokens_details"u8)) return Prop.OutputTokensDetails;
                 return Prop.None;
             case Kind.PromptDetails:
                 return reader.ValueTextEquals("cached_tokens"u8) ? Prop.CachedTokens : Prop.None;
+            case Kind.OutputDetails:
+                return reader.ValueTextEquals("reasoning_tokens"u8) ? Prop.ReasoningTokens : Prop.None;
+            case Kind.Incomplete:
+                // Why a response stopped early (max_output_tokens, content_filter): its finish reason.
+                return reader.ValueTextEquals("reason"u8) ? Prop.FinishReason : Prop.None;
             case Kind.Choice:
                 if (reader.ValueTextEquals("delta"u8)) return Prop.Delta;
                 if (reader.ValueTextEquals("index"u8)) return Prop.Index;
@@ -435,6 +458,20 @@ public sealed class ResponseObserver : IDisposable
                 break;
             case Prop.CachedTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var cached):
                 CachedInputTokens = cached;
+                break;
+            case Prop.ReasoningTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var reasoning):
+                ReasoningTokens = reasoning;
+                break;
+            case Prop.Type when reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.String:
+                // Generated text arrives in these events' delta; the rest (reasoning summaries, audio, tool progress) is
+                // not counted, as chat counts content, refusals and tool calls.
+                _countDelta = _output.IsActive && (reader.ValueTextEquals("response.output_text.delta"u8)
+                    || reader.ValueTextEquals("response.function_call_arguments.delta"u8) || reader.ValueTextEquals("response.refusal.delta"u8));
+                break;
+            case Prop.ResponseDelta when _countDelta && reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.String:
+                _output.BeginChoice();
+                _output.Append(ref reader);
+                _output.EndChoice(0);
                 break;
             case Prop.Index when parent == Kind.Choice && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var index):
                 _choiceIndex = index;
@@ -530,6 +567,7 @@ public sealed class ResponseObserver : IDisposable
         _eventChoices = 0;
         _eventUsage = false;
         _usageChunkSeen = false;
+        _countDelta = false;
         _category = "other";
         _severity = null;
         _filtered = false;
@@ -539,6 +577,7 @@ public sealed class ResponseObserver : IDisposable
         InputTokens = null;
         OutputTokens = null;
         CachedInputTokens = null;
+        ReasoningTokens = null;
         ErrorCode = null;
         CompletionFiltered = false;
         _output.Dispose();
@@ -566,6 +605,8 @@ public sealed class ResponseObserver : IDisposable
         ToolCalls,
         ToolCall,
         Function,
+        OutputDetails,
+        Incomplete,
     }
 
     private enum Prop : byte
@@ -596,5 +637,11 @@ public sealed class ResponseObserver : IDisposable
         ToolCalls,
         Function,
         FunctionCall,
+        Type,
+        ResponseDelta,
+        Response,
+        IncompleteDetails,
+        OutputTokensDetails,
+        ReasoningTokens,
     }
 }

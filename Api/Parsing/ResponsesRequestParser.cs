@@ -1,0 +1,192 @@
+using System.Text.Json;
+
+namespace AspireAoai.Api.Parsing;
+
+/// <summary>
+/// Reads and checks the fields of a Responses API create body the gateway needs (model, stream, input, instructions,
+/// tools, max_output_tokens, temperature, store, previous_response_id, background), in one forward pass; the body
+/// is forwarded as received. Wrong types are refused here with the parameter named, as OpenAI refuses them.
+/// </summary>
+internal static class ResponsesRequestParser
+{
+    /// <summary>Parses <paramref name="reader"/>, positioned on the root object; a <see cref="JsonException"/> escapes for the caller.</summary>
+    public static bool TryParse(ref Utf8JsonReader reader, out ParsedRequest parsed, out RequestError error)
+    {
+        parsed = default;
+        string? model = null, previous = null;
+        bool stream = false, store = true;
+        int? maxOutput = null;
+        double? temperature = null;
+        var promptBytes = 0;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Invalid("'model' must be a string.", "model", out error);
+                }
+
+                model = reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)
+                    ? reader.GetString()
+                    : ModelNameCache.Get(reader.ValueSpan);
+            }
+            else if (reader.ValueTextEquals("input"u8))
+            {
+                reader.Read();
+                var start = reader.TokenStartIndex;
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (reader.TokenType != JsonTokenType.StartObject)
+                        {
+                            return Invalid("Each entry of 'input' must be an input item object.", "input", out error);
+                        }
+
+                        reader.Skip();
+                    }
+                }
+                else if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Invalid("'input' must be a string or an array of input items.", "input", out error);
+                }
+
+                promptBytes = (int)Math.Min(int.MaxValue, reader.BytesConsumed - start);
+            }
+            else if (reader.ValueTextEquals("instructions"u8))
+            {
+                if (!ReadNullable(ref reader, JsonTokenType.String))
+                {
+                    return Invalid("'instructions' must be a string.", "instructions", out error);
+                }
+            }
+            else if (reader.ValueTextEquals("tools"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
+                {
+                    return Invalid("'tools' must be an array.", "tools", out error);
+                }
+
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                if (!ReadBool(ref reader, ref stream))
+                {
+                    return Invalid("'stream' must be a boolean.", "stream", out error);
+                }
+            }
+            else if (reader.ValueTextEquals("store"u8))
+            {
+                if (!ReadBool(ref reader, ref store))
+                {
+                    return Invalid("'store' must be a boolean.", "store", out error);
+                }
+            }
+            else if (reader.ValueTextEquals("background"u8))
+            {
+                var background = false;
+                if (!ReadBool(ref reader, ref background))
+                {
+                    return Invalid("'background' must be a boolean.", "background", out error);
+                }
+
+                if (background)
+                {
+                    // A background response finishes after the create has answered, so its usage would reach no
+                    // usage event, limit or budget: refused rather than served unaccounted.
+                    error = new RequestError("This gateway does not serve background responses ('background': true): their usage could not be accounted. Send the request in the foreground, streamed for long answers.",
+                        "unsupported_parameter", "background");
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("previous_response_id"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+                {
+                    previous = reader.GetString();
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    return Invalid("'previous_response_id' must be a non-empty string.", "previous_response_id", out error);
+                }
+            }
+            else if (reader.ValueTextEquals("max_output_tokens"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var max) && max > 0)
+                {
+                    maxOutput = max;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    return Invalid("'max_output_tokens' must be a positive integer.", "max_output_tokens", out error);
+                }
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t))
+                {
+                    temperature = t;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    return Invalid("'temperature' must be a number.", "temperature", out error);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        // Anything after the root object (a second value, stray bytes) makes the reader throw here.
+        while (reader.Read())
+        {
+        }
+
+        parsed = new ParsedRequest
+        {
+            Model = model,
+            Stream = stream,
+            MaxTokens = maxOutput,
+            Temperature = temperature,
+            Store = store,
+            PreviousResponseId = previous,
+            PromptBytes = promptBytes,
+        };
+        error = default;
+        return true;
+    }
+
+    private static bool ReadBool(ref Utf8JsonReader reader, ref bool value)
+    {
+        reader.Read();
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+        {
+            value = reader.GetBoolean();
+            return true;
+        }
+
+        return reader.TokenType == JsonTokenType.Null;
+    }
+
+    private static bool ReadNullable(ref Utf8JsonReader reader, JsonTokenType expected)
+    {
+        reader.Read();
+        return reader.TokenType == expected || reader.TokenType == JsonTokenType.Null;
+    }
+
+    private static bool Invalid(string message, string param, out RequestError error)
+    {
+        error = new RequestError(message, "invalid_value", param);
+        return false;
+    }
+}

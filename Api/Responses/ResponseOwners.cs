@@ -25,12 +25,15 @@ public sealed partial class ResponseOwners
         _deployments = catalog.Deployments.ToFrozenDictionary(d => d.Name, StringComparer.Ordinal);
     }
 
+    private const string PreviousResponseId = "previous_response_id";
+
     /// <summary>How long a follow-up waits for the store before it is answered 503.</summary>
     private static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The deployment that made <paramref name="responseId"/> for <paramref name="clientId"/>, or null after answering
-    /// the client: 404 for an id unknown here or made by another client, 503 with retry-after when the store is down or
+    /// the client: 404 for an id unknown here or made by another client (400 when it is a create's
+    /// <c>previous_response_id</c>, as upstream answers), 503 with retry-after when the store is down or
     /// the deployment is cooling.
     /// </summary>
     public async Task<Deployment?> FindAsync(HttpContext context, string responseId, string clientId, string param)
@@ -52,9 +55,12 @@ public sealed partial class ResponseOwners
         if (owner is not { } found || !string.Equals(found.ClientId, clientId, StringComparison.Ordinal)
             || !_deployments.TryGetValue(found.Deployment, out var deployment))
         {
-            // Another client's id reads as unknown: its existence is not disclosed.
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
-                $"Response with id '{Truncate(responseId)}' not found.", OpenAiErrors.InvalidRequest, "not_found", param).ConfigureAwait(false);
+            // Another client's id reads as unknown: its existence is not disclosed. Answered as upstream answers an
+            // unknown id: 404 on a path, 400 for a create's previous_response_id.
+            var previous = param == PreviousResponseId;
+            await OpenAiErrors.WriteAsync(context, previous ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound,
+                $"{(previous ? "Previous response" : "Response")} with id '{Truncate(responseId)}' not found.", OpenAiErrors.InvalidRequest,
+                previous ? "previous_response_not_found" : "not_found", param).ConfigureAwait(false);
             return null;
         }
 
@@ -79,7 +85,7 @@ public sealed partial class ResponseOwners
         }
 
         var context = request.Http;
-        if (await FindAsync(context, previous, request.Client.Id, "previous_response_id").ConfigureAwait(false) is not { } stored)
+        if (await FindAsync(context, previous, request.Client.Id, PreviousResponseId).ConfigureAwait(false) is not { } stored)
         {
             return false;
         }

@@ -8,6 +8,7 @@ using AspireAoai.Simulator.Embeddings;
 using AspireAoai.Simulator.Faults;
 using AspireAoai.Simulator.FixedAnswer;
 using AspireAoai.Simulator.Http;
+using AspireAoai.Simulator.Responses;
 using AspireAoai.Simulator.Stats;
 using AspireAoai.Simulator.Streaming;
 using AspireAoai.Simulator.Tokens;
@@ -41,6 +42,7 @@ public static class SimulatorServiceCollectionExtensions
         services.AddSingleton<FixedAnswerResponder>();
         services.AddSingleton<ChatHandler>();
         services.AddSingleton<EmbeddingsHandler>();
+        services.AddResponsesApi();
         services.AddHostedService<TokenizerWarmup>();
 
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, SimulatorJsonContext.Default));
@@ -58,6 +60,7 @@ public static class SimulatorServiceCollectionExtensions
             (HttpContext context, string deployment, EmbeddingsHandler handler) => handler.HandleAsync(context, deployment));
         endpoints.MapPost("/openai/v1/embeddings",
             (HttpContext context, EmbeddingsHandler handler) => handler.HandleAsync(context, null));
+        endpoints.MapResponsesApi();
         endpoints.MapFallback("/openai/{**path}", context =>
         {
             context.RequestServices.GetRequiredService<RequestFront>().StampHeaders(context);

@@ -21,6 +21,9 @@ internal sealed class Latency(int firstTokenMs, int perTokenMs, TimeProvider tim
     public Task WholeAnswerAsync(int tokens, CancellationToken cancellationToken) =>
         DelayAsync(firstTokenMs + ((long)perTokenMs * tokens), cancellationToken);
 
+    /// <summary>How long a whole answer of <paramref name="tokens"/> takes (a background response is ready after it).</summary>
+    public TimeSpan WholeAnswerTime(int tokens) => TimeSpan.FromMilliseconds(firstTokenMs + ((long)perTokenMs * tokens));
+
     private Task DelayAsync(long ms, CancellationToken cancellationToken) =>
         ms <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(ms), time, cancellationToken);
 }

@@ -39,6 +39,15 @@ internal sealed class SseWriter : IDisposable
         return _json;
     }
 
+    /// <summary>Starts an <c>event: type</c> line and its <c>data:</c> line (the Responses API names every event).</summary>
+    public Utf8JsonWriter BeginEvent(string eventType)
+    {
+        _pipe.Write("event: "u8);
+        System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, eventType, _pipe);
+        _pipe.Write("\n"u8);
+        return BeginEvent();
+    }
+
     public ValueTask<FlushResult> EndEventAsync()
     {
         _json.Flush();

@@ -27,7 +27,7 @@ public sealed partial class ResponseOwners
 
     private const string PreviousResponseId = "previous_response_id";
 
-    /// <summary>How long a follow-up waits for the store before it is answered 503.</summary>
+    /// <summary>The retry-after of the 503 a follow-up gets while the affinity store cannot be read.</summary>
     private static readonly TimeSpan StoreRetryAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>

@@ -38,7 +38,7 @@ internal static class InputItemParser
 
                 var text = output.ValueKind == JsonValueKind.String ? output.GetString()! : TextOf(output, at + ".output");
                 return new ResponseItem(ResponseItemKind.FunctionCallOutput, id ?? ResponseItem.NewFunctionCallId(), "tool", text,
-                    CallId: callId, OutputJson: output.GetRawText());
+                    CallId: callId, OutputJson: ResponsesRequestParser.Compact(output));
             default:
                 throw new InvalidRequestException(
                     $"Invalid value: '{type}'. Supported values are: 'message', 'function_call', and 'function_call_output'.", at + ".type", "invalid_value");
@@ -73,7 +73,7 @@ internal static class InputItemParser
                 break;
             case JsonValueKind.Array:
                 text = TextOf(content, at + ".content");
-                contentJson = content.GetRawText();
+                contentJson = ResponsesRequestParser.Compact(content);
                 break;
             default:
                 throw new InvalidRequestException(

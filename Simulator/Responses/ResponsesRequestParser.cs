@@ -174,7 +174,7 @@ internal static class ResponsesRequestParser
             index++;
         }
 
-        request.ToolsJson = value.GetRawText();
+        request.ToolsJson = Compact(value);
     }
 
     private static void ReadToolChoice(JsonElement value, ResponsesRequest request)
@@ -207,7 +207,22 @@ internal static class ResponsesRequestParser
                     $"Invalid type for 'tool_choice': expected one of a string or an object, but got {Describe(value)} instead.", "tool_choice", "invalid_type");
         }
 
-        request.ToolChoiceJson = value.GetRawText();
+        request.ToolChoiceJson = Compact(value);
+    }
+
+    /// <summary>
+    /// The value re-written without whitespace. Echoed values must not keep the caller's formatting: a newline
+    /// inside a <c>data:</c> line would split the SSE event (pretty-printed tool schemas are common).
+    /// </summary>
+    internal static string Compact(JsonElement value)
+    {
+        using var buffer = new Http.PooledBufferWriter(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            value.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenMemory.Span);
     }
 
     internal static string Describe(JsonElement value) => value.ValueKind switch
@@ -230,7 +245,7 @@ internal static class ResponsesRequestParser
     private static string? OptionalObject(JsonElement value, string param) => value.ValueKind switch
     {
         JsonValueKind.Null => null,
-        JsonValueKind.Object => value.GetRawText(),
+        JsonValueKind.Object => Compact(value),
         _ => throw new InvalidRequestException($"Invalid type for '{param}': expected an object, but got {Describe(value)} instead.", param, "invalid_type"),
     };
 

@@ -68,6 +68,27 @@ public sealed class ResponsesWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APrettyPrintedRequest_IsEchoedCompactly_SoEveryEventStaysOnOneDataLine()
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            model = "gpt-4o",
+            input = new object[] { new { role = "user", content = new[] { new { type = "input_text", text = "Weather?" } } } },
+            tools = new[] { new { type = "function", name = "get_weather", parameters = new { type = "object", properties = new { city = new { type = "string" } } } } },
+            metadata = new { team = "a" },
+            stream = true,
+        }, new JsonSerializerOptions { WriteIndented = true });
+
+        using var response = await _sim.PostAsync(ResponsesWire.V1Path, body);
+        var events = ResponsesWire.Events(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("response.completed", events[^1].Name);
+        var echoed = events[^1].Data.GetProperty("response");
+        Assert.Equal("get_weather", echoed.GetProperty("tools")[0].GetProperty("name").GetString());
+        Assert.Equal("a", echoed.GetProperty("metadata").GetProperty("team").GetString());
+    }
+
+    [Fact]
     public async Task GetWithStream_ReplaysTheSameEvents_AfterStartingAfter()
     {
         using var created = await _sim.PostAsync(ResponsesWire.V1Path, ResponsesWire.Body("Replay me later", stream: true));

@@ -14,10 +14,10 @@ internal static class InputItemParser
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidRequestException(
-                $"Invalid type for '{at}': expected an input item, but got {ResponsesRequestParser.Describe(element)} instead.", at, "invalid_type");
+                $"Invalid type for '{at}': expected an input item, but got {RequestValues.Describe(element)} instead.", at, "invalid_type");
         }
 
-        var type = element.TryGetProperty("type", out var t) ? ResponsesRequestParser.OptionalString(t, at + ".type") : null;
+        var type = element.TryGetProperty("type", out var t) ? RequestValues.OptionalString(t, at + ".type") : null;
         var id = element.TryGetProperty("id", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString() : null;
         switch (type)
         {
@@ -38,7 +38,7 @@ internal static class InputItemParser
 
                 var text = output.ValueKind == JsonValueKind.String ? output.GetString()! : TextOf(output, at + ".output");
                 return new ResponseItem(ResponseItemKind.FunctionCallOutput, id ?? ResponseItem.NewFunctionCallId(), "tool", text,
-                    CallId: callId, OutputJson: output.GetRawText());
+                    CallId: callId, OutputJson: RequestValues.Compact(output));
             default:
                 throw new InvalidRequestException(
                     $"Invalid value: '{type}'. Supported values are: 'message', 'function_call', and 'function_call_output'.", at + ".type", "invalid_value");
@@ -47,7 +47,7 @@ internal static class InputItemParser
 
     private static ResponseItem ReadMessage(JsonElement element, string at, string? id)
     {
-        var role = element.TryGetProperty("role", out var r) ? ResponsesRequestParser.OptionalString(r, at + ".role") : null;
+        var role = element.TryGetProperty("role", out var r) ? RequestValues.OptionalString(r, at + ".role") : null;
         if (role is null)
         {
             throw new InvalidRequestException($"Missing required parameter: '{at}.role'.", at + ".role", "missing_required_parameter");
@@ -73,11 +73,11 @@ internal static class InputItemParser
                 break;
             case JsonValueKind.Array:
                 text = TextOf(content, at + ".content");
-                contentJson = content.GetRawText();
+                contentJson = RequestValues.Compact(content);
                 break;
             default:
                 throw new InvalidRequestException(
-                    $"Invalid type for '{at}.content': expected one of a string or array of input content items, but got {ResponsesRequestParser.Describe(content)} instead.",
+                    $"Invalid type for '{at}.content': expected one of a string or array of input content items, but got {RequestValues.Describe(content)} instead.",
                     at + ".content", "invalid_type");
         }
 
@@ -116,7 +116,7 @@ internal static class InputItemParser
 
         throw value.ValueKind == JsonValueKind.Undefined
             ? new InvalidRequestException($"Missing required parameter: '{at}.{name}'.", $"{at}.{name}", "missing_required_parameter")
-            : new InvalidRequestException($"Invalid type for '{at}.{name}': expected a string, but got {ResponsesRequestParser.Describe(value)} instead.", $"{at}.{name}", "invalid_type");
+            : new InvalidRequestException($"Invalid type for '{at}.{name}': expected a string, but got {RequestValues.Describe(value)} instead.", $"{at}.{name}", "invalid_type");
     }
 
     /// <summary><c>[{"type":..., "text":...}]</c>, plus the empty annotations and logprobs of an output_text part.</summary>

@@ -32,14 +32,14 @@ internal static class ResponsesRequestParser
             switch (property.Name)
             {
                 case "model":
-                    request.Model = OptionalString(value, "model");
+                    request.Model = RequestValues.OptionalString(value, "model");
                     break;
                 case "input":
                     ReadInput(value, request.Input);
                     hasInput = true;
                     break;
                 case "instructions":
-                    request.Instructions = OptionalString(value, "instructions");
+                    request.Instructions = RequestValues.OptionalString(value, "instructions");
                     break;
                 case "tools":
                     ReadTools(value, request);
@@ -48,43 +48,43 @@ internal static class ResponsesRequestParser
                     ReadToolChoice(value, request);
                     break;
                 case "max_output_tokens":
-                    request.MaxOutputTokens = OptionalInt(value, "max_output_tokens");
+                    request.MaxOutputTokens = RequestValues.OptionalInt(value, "max_output_tokens");
                     break;
                 case "temperature":
-                    request.Temperature = OptionalNumber(value, "temperature", 0, 2);
+                    request.Temperature = RequestValues.OptionalNumber(value, "temperature", 0, 2);
                     break;
                 case "top_p":
-                    request.TopP = OptionalNumber(value, "top_p", 0, 1);
+                    request.TopP = RequestValues.OptionalNumber(value, "top_p", 0, 1);
                     break;
                 case "store":
-                    request.Store = OptionalBool(value, "store") ?? true;
+                    request.Store = RequestValues.OptionalBool(value, "store") ?? true;
                     break;
                 case "stream":
-                    request.Stream = OptionalBool(value, "stream") ?? false;
+                    request.Stream = RequestValues.OptionalBool(value, "stream") ?? false;
                     break;
                 case "background":
-                    request.Background = OptionalBool(value, "background") ?? false;
+                    request.Background = RequestValues.OptionalBool(value, "background") ?? false;
                     break;
                 case "parallel_tool_calls":
-                    request.ParallelToolCalls = OptionalBool(value, "parallel_tool_calls") ?? true;
+                    request.ParallelToolCalls = RequestValues.OptionalBool(value, "parallel_tool_calls") ?? true;
                     break;
                 case "previous_response_id":
-                    request.PreviousResponseId = OptionalString(value, "previous_response_id");
+                    request.PreviousResponseId = RequestValues.OptionalString(value, "previous_response_id");
                     break;
                 case "text":
-                    request.TextJson = OptionalObject(value, "text");
+                    request.TextJson = RequestValues.OptionalObject(value, "text");
                     break;
                 case "reasoning":
-                    request.ReasoningJson = OptionalObject(value, "reasoning");
+                    request.ReasoningJson = RequestValues.OptionalObject(value, "reasoning");
                     break;
                 case "metadata":
-                    request.MetadataJson = OptionalObject(value, "metadata");
+                    request.MetadataJson = RequestValues.OptionalObject(value, "metadata");
                     break;
                 case "user":
-                    request.User = OptionalString(value, "user");
+                    request.User = RequestValues.OptionalString(value, "user");
                     break;
                 case "truncation":
-                    request.Truncation = OptionalString(value, "truncation");
+                    request.Truncation = RequestValues.OptionalString(value, "truncation");
                     break;
             }
         }
@@ -125,7 +125,7 @@ internal static class ResponsesRequestParser
         if (value.ValueKind != JsonValueKind.Array)
         {
             throw new InvalidRequestException(
-                $"Invalid type for 'input': expected one of a string or array of input items, but got {Describe(value)} instead.", "input", "invalid_type");
+                $"Invalid type for 'input': expected one of a string or array of input items, but got {RequestValues.Describe(value)} instead.", "input", "invalid_type");
         }
 
         var index = 0;
@@ -149,7 +149,7 @@ internal static class ResponsesRequestParser
 
         if (value.ValueKind != JsonValueKind.Array)
         {
-            throw new InvalidRequestException($"Invalid type for 'tools': expected an array, but got {Describe(value)} instead.", "tools", "invalid_type");
+            throw new InvalidRequestException($"Invalid type for 'tools': expected an array, but got {RequestValues.Describe(value)} instead.", "tools", "invalid_type");
         }
 
         var index = 0;
@@ -174,7 +174,7 @@ internal static class ResponsesRequestParser
             index++;
         }
 
-        request.ToolsJson = value.GetRawText();
+        request.ToolsJson = RequestValues.Compact(value);
     }
 
     private static void ReadToolChoice(JsonElement value, ResponsesRequest request)
@@ -204,79 +204,9 @@ internal static class ResponsesRequestParser
                 break;
             default:
                 throw new InvalidRequestException(
-                    $"Invalid type for 'tool_choice': expected one of a string or an object, but got {Describe(value)} instead.", "tool_choice", "invalid_type");
+                    $"Invalid type for 'tool_choice': expected one of a string or an object, but got {RequestValues.Describe(value)} instead.", "tool_choice", "invalid_type");
         }
 
-        request.ToolChoiceJson = value.GetRawText();
+        request.ToolChoiceJson = RequestValues.Compact(value);
     }
-
-    internal static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
-
-    internal static string? OptionalString(JsonElement value, string param) => value.ValueKind switch
-    {
-        JsonValueKind.Null => null,
-        JsonValueKind.String => value.GetString(),
-        _ => throw new InvalidRequestException($"Invalid type for '{param}': expected a string, but got {Describe(value)} instead.", param, "invalid_type"),
-    };
-
-    private static string? OptionalObject(JsonElement value, string param) => value.ValueKind switch
-    {
-        JsonValueKind.Null => null,
-        JsonValueKind.Object => value.GetRawText(),
-        _ => throw new InvalidRequestException($"Invalid type for '{param}': expected an object, but got {Describe(value)} instead.", param, "invalid_type"),
-    };
-
-    private static int? OptionalInt(JsonElement value, string param)
-    {
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number))
-        {
-            return number;
-        }
-
-        throw new InvalidRequestException($"Invalid type for '{param}': expected an integer, but got {Describe(value)} instead.", param, "invalid_type");
-    }
-
-    private static double? OptionalNumber(JsonElement value, string param, double min, double max)
-    {
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number)
-        {
-            throw new InvalidRequestException($"Invalid type for '{param}': expected a decimal, but got {Describe(value)} instead.", param, "invalid_type");
-        }
-
-        var number = value.GetDouble();
-        if (number < min || number > max)
-        {
-            throw new InvalidRequestException(
-                $"Invalid '{param}': decimal {(number < min ? "below minimum" : "above maximum")} value. Expected a value {(number < min ? ">= " + min : "<= " + max)}, but got {value.GetRawText()} instead.",
-                param, number < min ? "decimal_below_min_value" : "decimal_above_max_value");
-        }
-
-        return number;
-    }
-
-    private static bool? OptionalBool(JsonElement value, string param) => value.ValueKind switch
-    {
-        JsonValueKind.Null => null,
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => throw new InvalidRequestException($"Invalid type for '{param}': expected a boolean, but got {Describe(value)} instead.", param, "invalid_type"),
-    };
 }

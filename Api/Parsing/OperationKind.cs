@@ -27,17 +27,9 @@ internal static class OperationNames
 {
     /// <summary>
     /// Value of <c>gen_ai.operation.name</c>. A Responses create is <c>chat</c> as the OpenAI semantic conventions say;
-    /// <c>openai.api.type</c> tells it apart (<see cref="OpenAiApiType"/>).
+    /// its spans carry <c>openai.api.type</c> = <c>responses</c> to tell it apart.
     /// </summary>
     public static string GenAiName(this OperationKind kind) => kind == OperationKind.Embeddings ? "embeddings" : "chat";
-
-    /// <summary>Value of the semconv attribute <c>openai.api.type</c>, or null for embeddings.</summary>
-    public static string? OpenAiApiType(this OperationKind kind) => kind switch
-    {
-        OperationKind.ChatCompletions => "chat_completions",
-        OperationKind.Responses or OperationKind.ResponsesFollowUp => "responses",
-        _ => null,
-    };
 
     /// <summary>True for the operations that generate output tokens (chat, a Responses create).</summary>
     public static bool GeneratesOutput(this OperationKind kind) => kind is OperationKind.ChatCompletions or OperationKind.Responses;

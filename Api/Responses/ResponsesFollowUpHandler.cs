@@ -12,15 +12,6 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Responses;
 
-/// <summary>What a follow-up asks of a stored response.</summary>
-public enum FollowUpKind
-{
-    Get,
-    Delete,
-    Cancel,
-    InputItems,
-}
-
 /// <summary>
 /// The requests about a stored response: get (also its replay as a stream), delete, cancel, and its input items. Each
 /// is authenticated, held to the client's limits (a request in RPM, no tokens) and allowed models, and sent only to the
@@ -148,6 +139,17 @@ public sealed partial class ResponsesFollowUpHandler
                 Report(request, null, UpstreamForwarder.ClientClosedRequest, 0);
             }
         }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            LogUnexpected(_logger, ex);
+            if (request is not null)
+            {
+                Report(request, null, StatusCodes.Status500InternalServerError, 0);
+            }
+
+            await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
+                OpenAiErrors.Server, "internal_error").ConfigureAwait(false);
+        }
         finally
         {
             gate.Exit();
@@ -157,19 +159,8 @@ public sealed partial class ResponsesFollowUpHandler
     /// <summary>Sends the follow-up to <paramref name="deployment"/> and relays its answer; returns the status the client got.</summary>
     private async Task<int> ForwardAsync(HttpContext context, FollowUpKind kind, string id, Deployment deployment)
     {
-        var method = kind switch
-        {
-            FollowUpKind.Delete => HttpMethod.Delete,
-            FollowUpKind.Cancel => HttpMethod.Post,
-            _ => HttpMethod.Get,
-        };
-        var suffix = kind switch
-        {
-            FollowUpKind.Cancel => "/cancel",
-            FollowUpKind.InputItems => "/input_items",
-            _ => "",
-        };
-        var uri = new Uri(deployment.ResponsesBase + "/" + Uri.EscapeDataString(id) + suffix + UpstreamQuery(context.Request.QueryString));
+        var method = kind.Method();
+        var uri = FollowUps.UpstreamUri(deployment, id, kind, context.Request.QueryString);
         using var activity = GatewayTelemetry.ActivitySource.StartActivity(method.Method + " responses", ActivityKind.Client);
         activity?.SetTag("openai.api.type", "responses");
         activity?.SetTag("http.request.method", method.Method);
@@ -245,32 +236,15 @@ public sealed partial class ResponsesFollowUpHandler
             context.Abort();
             return UpstreamForwarder.BrokenResponse;
         }
+        catch (Exception ex) when (aborted.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // The client left (a replayed stream it stopped reading, say): nobody is left to answer.
+            return UpstreamForwarder.ClientClosedRequest;
+        }
         finally
         {
             response?.Dispose();
         }
-    }
-
-    /// <summary>The client's query without <c>api-version</c> (the v1 upstream path takes none).</summary>
-    internal static string UpstreamQuery(QueryString query)
-    {
-        if (!query.HasValue)
-        {
-            return "";
-        }
-
-        var builder = new System.Text.StringBuilder();
-        foreach (var pair in new Microsoft.AspNetCore.WebUtilities.QueryStringEnumerable(query.Value))
-        {
-            if (pair.DecodeName().Span.Equals("api-version", StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            builder.Append(builder.Length == 0 ? '?' : '&').Append(pair.EncodedName.Span).Append('=').Append(pair.EncodedValue.Span);
-        }
-
-        return builder.ToString();
     }
 
     private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value)
@@ -285,6 +259,9 @@ public sealed partial class ResponsesFollowUpHandler
             InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: false, status, request.Parsed.Stream, attempts,
             elapsed, elapsed, _time.GetUtcNow()));
     }
+
+    [LoggerMessage(EventId = 1604, Level = LogLevel.Error, Message = "Unexpected failure while handling a follow-up on a stored response")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1603, Level = LogLevel.Warning, Message = "A follow-up on a stored response failed at deployment {Deployment}")]
     private static partial void LogFollowUpFailed(ILogger logger, string deployment, Exception exception);

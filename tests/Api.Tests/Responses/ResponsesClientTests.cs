@@ -120,6 +120,24 @@ public sealed class ResponsesClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamedReplayOfAStoredResponse_IsRelayedFromStartingAfter_AndCostsNothing()
+    {
+        using var created = await _env.Gateway.Http.PostAsync("openai/responses?api-version=2025-04-01-preview",
+            GatewayHost.Json("""{"model":"gpt-4o","input":"replay me"}"""));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var id = await IdAsync(created);
+
+        using var replay = await _env.Gateway.Http.GetAsync($"openai/responses/{id}?api-version=2025-04-01-preview&stream=true&starting_after=2");
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal("text/event-stream", replay.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("0", replay.Headers.GetValues(AspireAoai.Api.Usage.CostHeaders.Cost).Single());
+        var data = (await replay.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+        Assert.Equal(3, data[0].GetProperty("sequence_number").GetInt32());
+        Assert.Equal("response.completed", data[^1].GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task StatelessCreate_FailsOverWhenThePrimaryAnswers429()
     {
         await _env.Regions.East.AddFaultAsync("429", count: 1, retryAfterMs: 2000, deployment: "gpt-4o");

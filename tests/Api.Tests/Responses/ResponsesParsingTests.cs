@@ -105,6 +105,16 @@ public sealed class ResponsesParsingTests
         Assert.Equal("""{"model":"gpt-4o-eastus"}""", Encoding.UTF8.GetString(same.Span));
     }
 
+    [Fact]
+    public void FollowUpUpstreamUri_KeepsTheClientsQuery_WithoutApiVersion()
+    {
+        var uri = FollowUps.UpstreamUri(Deployment("gpt-4o"), "resp_1", FollowUpKind.Get,
+            new QueryString("?api-version=2025-04-01-preview&stream=true&starting_after=3"));
+        Assert.Equal("http://127.0.0.1:1/openai/v1/responses/resp_1?stream=true&starting_after=3", uri.ToString());
+        Assert.Equal("http://127.0.0.1:1/openai/v1/responses/resp_1/input_items",
+            FollowUps.UpstreamUri(Deployment("gpt-4o"), "resp_1", FollowUpKind.InputItems, new QueryString("?API-Version=x")).ToString());
+    }
+
     private static Deployment Deployment(string azureName) => new(
         new DeploymentOptions { Name = "d", Endpoint = "http://127.0.0.1:1", Deployment = azureName, Model = "gpt-4o" },
         new ApiKeyAuthenticator("k"), "2024-10-21");

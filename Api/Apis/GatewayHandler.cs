@@ -170,7 +170,7 @@ public sealed partial class GatewayHandler
             if (_forwarder.TooLongForOneAttempt(operation, parsed) is { } tooLong)
             {
                 await RejectAsync(context, StatusCodes.Status400BadRequest, tooLong, OpenAiErrors.InvalidRequest,
-                    "max_tokens_exceeds_attempt_timeout", "max_tokens").ConfigureAwait(false);
+                    "max_tokens_exceeds_attempt_timeout", operation == OperationKind.Responses ? "max_output_tokens" : "max_tokens").ConfigureAwait(false);
                 return;
             }
 

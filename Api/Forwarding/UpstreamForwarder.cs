@@ -364,19 +364,25 @@ public sealed partial class UpstreamForwarder
     }
 
     /// <summary>
-    /// Why a non-streamed chat request cannot be answered within one attempt, or null: its <c>max_tokens</c> could not be
+    /// Why a non-streamed chat request or Responses create cannot be answered within one attempt, or null: its <c>max_tokens</c> (<c>max_output_tokens</c>) could not be
     /// generated within the attempt timeout at <see cref="RoutingOptions.NonStreamingTokensPerSecond"/>, so it would time
     /// out on a healthy deployment. Checked with the other bad input, before admission (it is refused, never charged).
     /// </summary>
     public string? TooLongForOneAttempt(OperationKind operation, in ParsedRequest parsed)
     {
-        if (operation != OperationKind.ChatCompletions || parsed.Stream || _options.MaxNonStreamingTokens is not { } most
+        if (!operation.GeneratesOutput() || parsed.Stream || _options.MaxNonStreamingTokens is not { } most
             || parsed.MaxTokens is not { } maxTokens || maxTokens <= most)
         {
             return null;
         }
 
         var seconds = _options.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        if (operation == OperationKind.Responses)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"max_output_tokens is {maxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_output_tokens to {most} or less.");
+        }
+
         return string.Create(CultureInfo.InvariantCulture,
             $"max_tokens is {maxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_tokens (or max_completion_tokens) to {most} or less.");
     }

@@ -191,6 +191,7 @@ public sealed class ResponsesClientTests : IAsyncLifetime
     [InlineData("""{"model":"gpt-4o","input":"x","store":"no"}""", "store")]
     [InlineData("""{"model":"gpt-4o","input":"x","background":true}""", "background")]
     [InlineData("""{"input":"x"}""", "model")]
+    [InlineData("""{"model":"gpt-4o","input":"x","max_output_tokens":500}""", "max_output_tokens")] // more than a 2 s attempt generates
     public async Task MalformedCreate_Gets400NamingTheParameter(string json, string param)
     {
         using var response = await _env.Gateway.Http.PostAsync("v1/responses", GatewayHost.Json(json));

@@ -138,6 +138,26 @@ public sealed class ResponsesClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResponseOwner_IsKeptInRedisForTheRetention_AndAStatelessCreateIsNotKept()
+    {
+        using var created = await _env.Gateway.Http.PostAsync("v1/responses", GatewayHost.Json("""{"model":"gpt-4o","input":"keep me"}"""));
+        var id = await IdAsync(created);
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_env.Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        Assert.Equal(TwoRegions.Primary + "\ntest", (string?)await db.StringGetAsync("aoai:resp:" + id));
+        var ttl = await db.KeyTimeToLiveAsync("aoai:resp:" + id);
+        Assert.InRange(ttl!.Value, TimeSpan.FromDays(30) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
+
+        using var stateless = await _env.Gateway.Http.PostAsync("v1/responses", GatewayHost.Json("""{"model":"gpt-4o","input":"forget me","store":false}"""));
+        var statelessId = await IdAsync(stateless);
+        Assert.False(await db.KeyExistsAsync("aoai:resp:" + statelessId));
+        var eastBefore = await _env.Regions.East.RequestsAsync("gpt-4o");
+        using var get = await _env.Gateway.Http.GetAsync($"v1/responses/{statelessId}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(eastBefore, await _env.Regions.East.RequestsAsync("gpt-4o"));
+    }
+
+    [Fact]
     public async Task StatelessCreate_FailsOverWhenThePrimaryAnswers429()
     {
         await _env.Regions.East.AddFaultAsync("429", count: 1, retryAfterMs: 2000, deployment: "gpt-4o");

@@ -22,7 +22,7 @@ public static class SettingsCheckExtensions
     /// </summary>
     internal static readonly (string Path, Type[] Types)[] Sections =
     [
-        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), typeof(BudgetGroupsOptions)]),
+        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), typeof(BudgetGroupsOptions), typeof(Hosting.ListenerOptions)]),
         (RoutingOptions.SectionName, [typeof(RoutingOptions)]),
         (RateLimitOptions.SectionName, [typeof(RateLimitOptions)]),
         (CacheOptions.SectionName, [typeof(CacheOptions)]),

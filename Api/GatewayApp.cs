@@ -44,6 +44,7 @@ public static class GatewayApp
         builder.AddRateLimiting();
         builder.AddGatewayApis();
         builder.AddSettingsCheck();
+        builder.AddStartupWarmup();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -29,6 +29,7 @@ public static class SettingsCheckExtensions
         (UsageOptions.SectionName, [typeof(UsageOptions)]),
         (UsageApiOptions.SectionName, [typeof(UsageApiOptions)]),
         (BudgetOptions.SectionName, [typeof(BudgetOptions)]),
+        (Hosting.WarmupOptions.SectionName, [typeof(Hosting.WarmupOptions)]),
     ];
 
     /// <summary>Checks, at start, that every key under <c>Gateway</c> is a setting (see <see cref="Sections"/>).</summary>

@@ -28,6 +28,7 @@ SERVE=0
 QUICK=0
 WRK_TIMEOUT=10s
 FIXED_ROUNDS=3
+STREAMS_SCALE="2000 5000 max"
 FIXED_SECONDS=10
 FIXED_CONNS=32
 FIXED_QPS=94
@@ -47,6 +48,9 @@ Usage: bench/run.sh [options]
   --fixed-rounds N      fixed-rate rounds (hey -c 32 -q 94 = 3,008 req/s, bare proxy and gateway alternating, fresh
                         processes: round 1 starts right after readiness); 0 skips them (default 3)
   --fixed-seconds S     length of each fixed-rate run (default 10)
+  --streams-scale "2000 5000 max"  stream counts of the streams-at-scale runs (bench/streams/run.sh, after the
+                        report; "max" = what the open-file limit allows); --quick uses "500"
+  --no-streams-scale    skip them
   --no-build            use the existing Release builds and node_modules
   --keep                keep the work directory (logs, raw JSON) after the run
   --serve               start the targets, warm them up, write their URLs, headers and pids to
@@ -69,6 +73,8 @@ while (($# > 0)); do
     --streams) STREAMS=$2; shift ;;
     --no-memory) MEMORY=0 ;;
     --fixed-rounds) FIXED_ROUNDS=$2; shift ;;
+    --streams-scale) STREAMS_SCALE=$2; shift ;;
+    --no-streams-scale) STREAMS_SCALE="" ;;
     --fixed-seconds) FIXED_SECONDS=$2; shift ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -88,7 +94,10 @@ done
 for n in "$FIXED_ROUNDS" "$FIXED_SECONDS"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "run.sh: '$n' is not a whole number" >&2; exit 2; }
 done
-if ((QUICK)); then FIXED_ROUNDS=$((FIXED_ROUNDS > 1 ? 1 : FIXED_ROUNDS)); FIXED_SECONDS=3; fi
+if ((QUICK)); then
+  FIXED_ROUNDS=$((FIXED_ROUNDS > 1 ? 1 : FIXED_ROUNDS)); FIXED_SECONDS=3
+  [[ "$STREAMS_SCALE" == "2000 5000 max" ]] && STREAMS_SCALE=500
+fi
 FIXED_TOOLS=()
 ((FIXED_ROUNDS > 0)) && FIXED_TOOLS=(hey)
 "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/prereqs.sh" wrk "${FIXED_TOOLS[@]}"
@@ -519,3 +528,14 @@ node "$BENCH_DIR/lib/report.mjs" --runs "$RUNS" --memory "$MEMORY_JSON" --clk-tc
 cp "$REPORT" "$BENCH_DIR/results/latest.md"
 cat "$REPORT"
 log "written: ${REPORT#"$ROOT"/} and bench/results/latest.md"
+
+# ------------------------------------------------------------------------------------------------ streams at scale
+# Its own processes (a paced simulator, a fresh gateway per count) and report: bench/results/streams-<timestamp>.md.
+if [[ -n "$STREAMS_SCALE" ]] && ((!API_BUILD_FAILED)) && [[ -f "$API_DLL" ]]; then
+  stop_all_now() { local i; for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do kill -TERM "${PID[${STARTED[$i]}]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+  stop_all_now  # the closed-loop processes are done: free the cores and descriptors for the streams
+  PID=(); STARTED=()
+  log "streams at scale: bench/streams/run.sh --no-build --streams \"$STREAMS_SCALE\""
+  "$BENCH_DIR/streams/run.sh" --no-build --streams "$STREAMS_SCALE" ${BENCH_STREAMS_NOTE:+--note "$BENCH_STREAMS_NOTE"} \
+    || log "streams at scale failed (exit $?)"
+fi

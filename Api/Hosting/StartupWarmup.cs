@@ -47,8 +47,12 @@ internal sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
 /// </summary>
 internal sealed partial class StartupWarmup(
     IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, RateLimiter limiter, IConfiguration configuration,
-    IOptions<WarmupOptions> options, TimeProvider time, ILogger<StartupWarmup> logger) : IHostedService
+    IOptions<WarmupOptions> options, ILogger<StartupWarmup> logger) : IHostedService
 {
+    // Wall-clock on purpose, not the injected TimeProvider: this bounds how long the process waits before it listens, and
+    // a test's fake clock (which never moves by itself) must not hold the start for ever.
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -57,12 +61,12 @@ internal sealed partial class StartupWarmup(
             return;
         }
 
-        var started = time.GetTimestamp();
-        using var timeout = new CancellationTokenSource(o.Timeout, time);
+        var started = Clock.GetTimestamp();
+        using var timeout = new CancellationTokenSource(o.Timeout, Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         var opened = await OpenConnectionsAsync(o.UpstreamConnections, linked.Token).ConfigureAwait(false);
         var redis = await WaitForRedisAsync(linked.Token).ConfigureAwait(false);
-        LogWarm(logger, opened, redis, (long)time.GetElapsedTime(started).TotalMilliseconds);
+        LogWarm(logger, opened, redis, (long)Clock.GetElapsedTime(started).TotalMilliseconds);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -129,7 +133,7 @@ internal sealed partial class StartupWarmup(
         {
             while (!limiter.Connection.IsAvailable)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(20), Clock, cancellationToken).ConfigureAwait(false);
             }
 
             return true;

@@ -23,6 +23,7 @@ RAMP_MS=0
 BUILD=1
 KEEP=0
 DIRECT=1
+GATEWAY_FD_LIMIT=""
 NOTE=""
 
 usage() {
@@ -34,6 +35,8 @@ Usage: bench/streams/run.sh [options]
   --ttft-ms MS               simulator time to first token (default 100)
   --ramp-ms MS               open the N streams evenly over MS (default 0: all at once)
   --no-direct                skip the direct (simulator only) runs
+  --gateway-fd-limit N       run the gateway with an open-file limit of N (prlimit), to see it run out of descriptors:
+                             the deployment must stay healthy and the refused streams get 503 gateway_overloaded
   --no-build                 use the existing Release builds
   --keep                     keep the work directory (logs, raw JSON)
   --note TEXT                a line for the report (e.g. "shared machine: 5 other jobs running")
@@ -49,6 +52,7 @@ while (($# > 0)); do
     --ttft-ms) TTFT_MS=$2; shift ;;
     --ramp-ms) RAMP_MS=$2; shift ;;
     --no-direct) DIRECT=0 ;;
+    --gateway-fd-limit) GATEWAY_FD_LIMIT=$2; shift ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
     --note) NOTE=$2; shift ;;
@@ -161,7 +165,9 @@ wait_until sim 60 post_ok "http://127.0.0.1:$SIM_PORT$DEPLOYMENT_PATH" "$WORK/wa
 
 start_gateway() {
   local port=$1
-  start gateway env "${QUIET[@]}" \
+  local limit=()
+  [[ -n "$GATEWAY_FD_LIMIT" ]] && limit=(prlimit "--nofile=$GATEWAY_FD_LIMIT:$GATEWAY_FD_LIMIT")
+  start gateway "${limit[@]}" env "${QUIET[@]}" \
     "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT" \
     "ConnectionStrings__cosmos=AccountEndpoint=http://127.0.0.1:$COSMOS_PORT/;AccountKey=$COSMOS_KEY;" \
     Gateway__Deployments__0__Name=bench-local Gateway__Deployments__0__Endpoint="http://127.0.0.1:$SIM_PORT/" \
@@ -203,7 +209,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$BENCH_DIR/results"
 REPORT=$BENCH_DIR/results/streams-$STAMP.md
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-COMMAND="bench/streams/run.sh --streams \"$STREAM_COUNTS\" --chunks $CHUNKS --interval-ms $INTERVAL_MS --ttft-ms $TTFT_MS --ramp-ms $RAMP_MS"
+COMMAND="bench/streams/run.sh --streams \"$STREAM_COUNTS\" --chunks $CHUNKS --interval-ms $INTERVAL_MS --ttft-ms $TTFT_MS --ramp-ms $RAMP_MS${GATEWAY_FD_LIMIT:+ --gateway-fd-limit $GATEWAY_FD_LIMIT}"
 node "$BENCH_DIR/streams/report.mjs" --results "$RESULTS" --clk-tck "$(getconf CLK_TCK)" --commit "$COMMIT" \
   --command "$COMMAND" --fd-limit "$FD_LIMIT" --somaxconn "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo '?')" \
   --cores "$(nproc)" --load "$(cut -d' ' -f1-3 /proc/loadavg)" --note "$NOTE" --gateway-env "${BENCH_GATEWAY_ENV:-}" >"$REPORT"

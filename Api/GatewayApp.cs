@@ -3,6 +3,7 @@ using AspireAoai.Api.Auth;
 using AspireAoai.Api.Caching;
 using AspireAoai.Api.Configuration;
 using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Hosting;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
@@ -31,6 +32,7 @@ public static class GatewayApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         builder.AddServiceDefaults();
+        builder.AddListenerTuning();
         builder.AddGatewayTelemetry();
         builder.AddGatewayAuth();
         builder.AddRequestParsing();
@@ -42,6 +44,7 @@ public static class GatewayApp
         builder.AddRateLimiting();
         builder.AddGatewayApis();
         builder.AddSettingsCheck();
+        builder.AddStartupWarmup();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -27,6 +27,11 @@ KEEP=0
 SERVE=0
 QUICK=0
 WRK_TIMEOUT=10s
+FIXED_ROUNDS=3
+STREAMS_SCALE="2000 5000 max"
+FIXED_SECONDS=10
+FIXED_CONNS=32
+FIXED_QPS=94
 
 usage() {
   cat <<'EOF'
@@ -40,6 +45,12 @@ Usage: bench/run.sh [options]
   --targets "direct bare naive-redis gateway portkey"  which targets (default all)
   --streams N           concurrent streams of the memory test (default 500)
   --no-memory           skip the memory test
+  --fixed-rounds N      fixed-rate rounds (hey -c 32 -q 94 = 3,008 req/s, bare proxy and gateway alternating, fresh
+                        processes: round 1 starts right after readiness); 0 skips them (default 3)
+  --fixed-seconds S     length of each fixed-rate run (default 10)
+  --streams-scale "2000 5000 max"  stream counts of the streams-at-scale runs (bench/streams/run.sh, after the
+                        report; "max" = what the open-file limit allows); --quick uses "500"
+  --no-streams-scale    skip them
   --no-build            use the existing Release builds and node_modules
   --keep                keep the work directory (logs, raw JSON) after the run
   --serve               start the targets, warm them up, write their URLs, headers and pids to
@@ -61,6 +72,10 @@ while (($# > 0)); do
     --targets) TARGETS=$2; shift ;;
     --streams) STREAMS=$2; shift ;;
     --no-memory) MEMORY=0 ;;
+    --fixed-rounds) FIXED_ROUNDS=$2; shift ;;
+    --streams-scale) STREAMS_SCALE=$2; shift ;;
+    --no-streams-scale) STREAMS_SCALE="" ;;
+    --fixed-seconds) FIXED_SECONDS=$2; shift ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
     --serve) SERVE=1; KEEP=1 ;;
@@ -76,7 +91,16 @@ done
 ((DURATION >= 1 && DURATION <= 600 && ROUNDS >= 1 && ROUNDS <= 10 && STREAMS >= 1 && STREAMS <= 5000)) \
   || { echo "run.sh: duration 1-600 s, rounds 1-10, streams 1-5000" >&2; exit 2; }
 
-"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/prereqs.sh" wrk
+for n in "$FIXED_ROUNDS" "$FIXED_SECONDS"; do
+  [[ "$n" =~ ^[0-9]+$ ]] || { echo "run.sh: '$n' is not a whole number" >&2; exit 2; }
+done
+if ((QUICK)); then
+  FIXED_ROUNDS=$((FIXED_ROUNDS > 1 ? 1 : FIXED_ROUNDS)); FIXED_SECONDS=3
+  [[ "$STREAMS_SCALE" == "2000 5000 max" ]] && STREAMS_SCALE=500
+fi
+FIXED_TOOLS=()
+((FIXED_ROUNDS > 0)) && FIXED_TOOLS=(hey)
+"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/prereqs.sh" wrk "${FIXED_TOOLS[@]}"
 for tool in dotnet node npm wrk redis-server redis-cli curl; do
   command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is required (see bench/README.md)" >&2; exit 2; }
 done
@@ -464,6 +488,33 @@ if ((MEMORY)); then
     || { log "memory client failed:"; cat "$WORK/memory.log" >&2; }
 fi
 
+# ------------------------------------------------------------------------------------------------ fixed rate
+# The tail at a fixed rate, as agentgateway and TensorZero publish theirs: hey holds 32 connections at 94 req/s each
+# (3,008 req/s) against a fresh bare proxy and a fresh gateway, alternating. Round 1 starts as soon as both say ready
+# (the gateway's /health), so it shows what a replica that has just joined the load balancer costs.
+if ((FIXED_ROUNDS > 0)) && has_target gateway && has_target bare && [[ -n "${URL[gateway]:-}" ]]; then
+  declare -A FIXED_URL=()
+  port=$(free_port); log "fixed rate: a fresh bare proxy on 127.0.0.1:$port"
+  start bare-fixed env "${QUIET_DOTNET[@]}" dotnet "$PROXY_DLL" --urls "http://127.0.0.1:$port" --Proxy:Upstream="http://127.0.0.1:$SIM_PORT"
+  FIXED_URL[bare]="http://127.0.0.1:$port$DEPLOYMENT_PATH"
+  wait_until bare-fixed 60 post_ok "${FIXED_URL[bare]}" "$WORK/body-chat.json" "${HEADERS[bare]}"
+  port=$(free_port); log "fixed rate: a fresh gateway on 127.0.0.1:$port"
+  start_gateway gateway-fixed "$port" "$SIM_PORT"
+  wait_until gateway-fixed 60 curl -sf --max-time 5 "http://127.0.0.1:$port/health"
+  FIXED_URL[gateway]="http://127.0.0.1:$port$DEPLOYMENT_PATH"
+  for round in $(seq 1 "$FIXED_ROUNDS"); do
+    order=(bare gateway)
+    ((round % 2 == 0)) && order=(gateway bare)
+    for target in "${order[@]}"; do
+      log "fixed rate round $round/$FIXED_ROUNDS: $target, hey -c $FIXED_CONNS -q $FIXED_QPS -z ${FIXED_SECONDS}s"
+      hey -c "$FIXED_CONNS" -q "$FIXED_QPS" -z "${FIXED_SECONDS}s" -t 10 -m POST -T application/json -H "${HEADERS[$target]}" \
+        -D "$WORK/body-chat.json" "${FIXED_URL[$target]}" >"$WORK/hey.txt" 2>&1 || true
+      printf '{"kind":"fixed","round":%d,"target":"%s","connections":%d,"qps_per_connection":%d,"seconds":%d,"hey":%s}\n' \
+        "$round" "$target" "$FIXED_CONNS" "$FIXED_QPS" "$FIXED_SECONDS" "$(node "$BENCH_DIR/fixedrate/parse-hey.mjs" <"$WORK/hey.txt")" >>"$RUNS"
+    done
+  done
+fi
+
 # ------------------------------------------------------------------------------------------------ report
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$BENCH_DIR/results"
@@ -477,3 +528,14 @@ node "$BENCH_DIR/lib/report.mjs" --runs "$RUNS" --memory "$MEMORY_JSON" --clk-tc
 cp "$REPORT" "$BENCH_DIR/results/latest.md"
 cat "$REPORT"
 log "written: ${REPORT#"$ROOT"/} and bench/results/latest.md"
+
+# ------------------------------------------------------------------------------------------------ streams at scale
+# Its own processes (a paced simulator, a fresh gateway per count) and report: bench/results/streams-<timestamp>.md.
+if [[ -n "$STREAMS_SCALE" ]] && ((!API_BUILD_FAILED)) && [[ -f "$API_DLL" ]]; then
+  stop_all_now() { local i; for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do kill -TERM "${PID[${STARTED[$i]}]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+  stop_all_now  # the closed-loop processes are done: free the cores and descriptors for the streams
+  PID=(); STARTED=()
+  log "streams at scale: bench/streams/run.sh --no-build --streams \"$STREAMS_SCALE\""
+  "$BENCH_DIR/streams/run.sh" --no-build --streams "$STREAMS_SCALE" ${BENCH_STREAMS_NOTE:+--note "$BENCH_STREAMS_NOTE"} \
+    || log "streams at scale failed (exit $?)"
+fi

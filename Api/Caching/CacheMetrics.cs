@@ -18,6 +18,8 @@ public sealed class CacheMetrics : IDisposable
     private readonly Counter<long> _stores;
     private readonly Counter<long> _tokensSaved;
     private readonly Histogram<double> _lookupDuration;
+    private readonly Counter<long> _levels;
+    private readonly Counter<long> _coalesced;
 
     public CacheMetrics(IMeterFactory meterFactory)
     {
@@ -33,7 +35,15 @@ public sealed class CacheMetrics : IDisposable
             "Tokens a hit did not spend upstream, by gen_ai.token.type (input, output).");
         _lookupDuration = _meter.CreateHistogram("aoai.cache.lookup.duration", "s", "Time of one cache lookup, found or not.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1] });
+        _levels = _meter.CreateCounter<long>("aoai.cache.level.reads", "{read}",
+            "Lookups by the level that answered: aoai.cache.level memory (in-process, no network) or store (Cosmos DB), and aoai.cache.result.");
+        _coalesced = _meter.CreateCounter<long>("aoai.cache.coalesced", "{request}",
+            "Identical concurrent misses that waited for the first one's answer instead of going upstream, by aoai.cache.result (hit, miss, timeout).");
     }
+
+    internal void Level(string level, string result) => _levels.Add(1, new("aoai.cache.level", level), new("aoai.cache.result", result));
+
+    internal void Coalesced(string result) => _coalesced.Add(1, new KeyValuePair<string, object?>("aoai.cache.result", result));
 
     internal void Hit(string model, int inputTokens, int outputTokens)
     {

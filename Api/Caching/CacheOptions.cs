@@ -56,6 +56,22 @@ public sealed class CacheOptions
     /// <summary>How long the cache stays out of the way after <see cref="FailureThreshold"/> failures.</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Bytes the in-process first level (<see cref="MemoryCacheLayer"/>) may hold on each replica, counted as two bytes per
+    /// body character plus a fixed overhead per entry; 0 turns it off (every lookup is a store read).
+    /// </summary>
+    public long MemoryMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Identical cacheable requests (same partition and key) that miss while the first is still upstream wait for its
+    /// answer and are served it from the cache, instead of each going upstream: one upstream call for N. Off by default:
+    /// a waiting streamed request gets its first byte only when the first request's stream has ended.
+    /// </summary>
+    public bool CoalesceMisses { get; set; }
+
+    /// <summary>Longest a coalesced request waits for the first one's answer before it goes upstream itself.</summary>
+    public int CoalesceWaitMs { get; set; } = 30_000;
+
     /// <summary>Per-client overrides, by client id (<c>Gateway:Cache:Clients:{clientId}</c>).</summary>
     public IDictionary<string, ClientCacheOptions> Clients { get; set; } =
         new Dictionary<string, ClientCacheOptions>(StringComparer.OrdinalIgnoreCase);

@@ -32,6 +32,16 @@ internal sealed partial class CacheOptionsValidator : IValidateOptions<CacheOpti
             errors.Add($"{s}:MaxEntryBytes must be between 1024 and {MaxEntryBytesLimit}.");
         }
 
+        if (o.MemoryMaxBytes is < 0 or > 64L * 1024 * 1024 * 1024)
+        {
+            errors.Add($"{s}:MemoryMaxBytes must be between 0 (off) and 68719476736 (64 GiB).");
+        }
+
+        if (o.CoalesceWaitMs is < 1 or > 600_000)
+        {
+            errors.Add($"{s}:CoalesceWaitMs must be between 1 and 600000.");
+        }
+
         if (o.WriteQueueCapacity is < 1 or > 100_000)
         {
             errors.Add($"{s}:WriteQueueCapacity must be between 1 and 100000.");

@@ -162,6 +162,9 @@ public sealed class CacheRequest
     /// <summary>The key hash (the item id).</summary>
     public string Key => _key ??= CacheKey.Compute(Operation, Model, _body.Span);
 
+    /// <summary>The slot this request leads in <see cref="MissCoalescer"/>, freed once its answer is stored or will not be.</summary>
+    internal string? CoalesceSlot { get; set; }
+
     /// <summary>The value of the <c>x-aoai-cache</c> header for an answer that did not come from the cache.</summary>
     public string MissStatus => Lookup || Store ? CacheStatus.Miss : CacheStatus.Bypass;
 }

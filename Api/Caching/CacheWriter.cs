@@ -15,6 +15,7 @@ internal sealed class CacheWriter : BackgroundService
 
     private readonly CacheWriteQueue _queue;
     private readonly ICacheStore _store;
+    private readonly MissCoalescer _coalescer;
     private readonly CacheCircuit _circuit;
     private readonly CacheMetrics _metrics;
     private readonly CacheOptions _options;
@@ -22,8 +23,9 @@ internal sealed class CacheWriter : BackgroundService
     private readonly ILogger<CacheWriter> _logger;
 
     public CacheWriter(CacheWriteQueue queue, ICacheStore store, CacheCircuit circuit, CacheMetrics metrics, IOptions<CacheOptions> options,
-        TimeProvider time, ILogger<CacheWriter> logger)
+        TimeProvider time, ILogger<CacheWriter> logger, MissCoalescer coalescer)
     {
+        _coalescer = coalescer;
         _queue = queue;
         _store = store;
         _circuit = circuit;
@@ -57,6 +59,8 @@ internal sealed class CacheWriter : BackgroundService
                 finally
                 {
                     write.Release();
+                    // Stored or not, the requests waiting for this answer may look it up (or go upstream) now.
+                    _coalescer.Release(write.Request);
                 }
             }
         }

@@ -34,7 +34,11 @@ public static class CachingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<CachePolicy>();
-        services.TryAddSingleton<ICacheStore, CosmosCacheStore>();
+        services.TryAddSingleton<CosmosCacheStore>();
+        services.TryAddSingleton<ICacheStore>(static sp => sp.GetRequiredService<IOptions<CacheOptions>>().Value.MemoryMaxBytes > 0
+            ? ActivatorUtilities.CreateInstance<MemoryCacheLayer>(sp, sp.GetRequiredService<CosmosCacheStore>())
+            : sp.GetRequiredService<CosmosCacheStore>());
+        services.TryAddSingleton<MissCoalescer>();
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CacheOptions>>().Value;

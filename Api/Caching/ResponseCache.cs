@@ -14,13 +14,14 @@ namespace AspireAoai.Api.Caching;
 /// A store that fails, times out or is not ready is a MISS: the cache can slow a request by at most its lookup
 /// timeout, and stops even that while its circuit is open.
 /// </summary>
-internal sealed class ResponseCache : IResponseCache
+internal sealed partial class ResponseCache : IResponseCache
 {
     /// <summary>An SSE body is larger than the answer it carries: allow this many times the entry limit.</summary>
     private const int StreamCaptureFactor = 8;
 
     private readonly CachePolicy _policy;
     private readonly ICacheStore _store;
+    private readonly MissCoalescer _coalescer;
     private readonly CacheCircuit _circuit;
     private readonly CacheWriteQueue _queue;
     private readonly CacheMetrics _metrics;
@@ -33,8 +34,9 @@ internal sealed class ResponseCache : IResponseCache
     private readonly TimeSpan _breakDuration;
 
     public ResponseCache(CachePolicy policy, ICacheStore store, CacheCircuit circuit, CacheWriteQueue queue, CacheMetrics metrics,
-        IUsageReporter usage, IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger)
+        IUsageReporter usage, IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger, MissCoalescer coalescer)
     {
+        _coalescer = coalescer;
         _policy = policy;
         _store = store;
         _circuit = circuit;
@@ -83,6 +85,11 @@ internal sealed class ResponseCache : IResponseCache
         {
             var (entry, age) = await LookupAsync(plan, cancellationToken).ConfigureAwait(false);
             if (entry is not null && await TryWriteHitAsync(request, plan, entry, age, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            if (plan.Store && _coalescer.Enabled && await WaitForLeaderAsync(request, plan, cancellationToken).ConfigureAwait(false))
             {
                 return true;
             }
@@ -237,6 +244,7 @@ internal sealed class ResponseCache : IResponseCache
         var inner = http.Features.Get<IHttpResponseBodyFeature>();
         if (inner is null)
         {
+            _coalescer.Release(plan);
             return;
         }
 
@@ -253,6 +261,7 @@ internal sealed class ResponseCache : IResponseCache
 
     private void CompleteCapture(HttpContext http, CacheRequest plan, ResponseCapture capture)
     {
+        var offered = false;
         try
         {
             var response = http.Response;
@@ -275,11 +284,16 @@ internal sealed class ResponseCache : IResponseCache
             }
 
             var isStream = response.ContentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
-            _queue.Offer(new CacheWrite(plan, buffer, length, isStream, _time.GetUtcNow()));
+            offered = _queue.Offer(new CacheWrite(plan, buffer, length, isStream, _time.GetUtcNow()));
         }
         finally
         {
             capture.Release();
+            if (!offered)
+            {
+                // Nothing will be stored: the waiters of this answer go upstream now (the writer frees an offered one).
+                _coalescer.Release(plan);
+            }
         }
     }
 }

@@ -22,7 +22,7 @@ public static class SettingsCheckExtensions
     /// </summary>
     internal static readonly (string Path, Type[] Types)[] Sections =
     [
-        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), typeof(BudgetGroupsOptions)]),
+        ("Gateway", [typeof(GatewayAuthOptions), typeof(ClientRateLimitsOptions), typeof(RequestLimitsOptions), typeof(UpstreamOptions), typeof(BudgetGroupsOptions), typeof(Hosting.ListenerOptions)]),
         (RoutingOptions.SectionName, [typeof(RoutingOptions)]),
         (RateLimitOptions.SectionName, [typeof(RateLimitOptions)]),
         (CacheOptions.SectionName, [typeof(CacheOptions)]),
@@ -30,6 +30,7 @@ public static class SettingsCheckExtensions
         (UsageApiOptions.SectionName, [typeof(UsageApiOptions)]),
         (BudgetOptions.SectionName, [typeof(BudgetOptions)]),
         (Responses.ResponsesOptions.SectionName, [typeof(Responses.ResponsesOptions)]),
+        (Hosting.WarmupOptions.SectionName, [typeof(Hosting.WarmupOptions)]),
     ];
 
     /// <summary>Checks, at start, that every key under <c>Gateway</c> is a setting (see <see cref="Sections"/>).</summary>

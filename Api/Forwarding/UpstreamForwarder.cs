@@ -222,8 +222,11 @@ public sealed partial class UpstreamForwarder
             return await RelayStreamingAsync(request, deployment, status, shape, response, body, buffer, first, readToken, started, firstByteTicks,
                 activity, state).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested && !context.Response.HasStarted)
+        catch (Exception ex) when (aborted.IsCancellationRequested && !context.Response.HasStarted
+            && ex is OperationCanceledException or HttpRequestException or IOException)
         {
+            // The client left: whatever the cancellation surfaced as (a cancelled connect can end as an HttpRequestException),
+            // it is no word from the upstream and never cools the deployment.
             ForwardingLog.ClientGone(_logger, request.Client.Id, deployment.Name);
             activity?.SetTag("error.type", "client_disconnected");
             state.Status = ClientClosedRequest;
@@ -238,6 +241,11 @@ public sealed partial class UpstreamForwarder
             context.Abort();
             state.Status = aborted.IsCancellationRequested ? ClientClosedRequest : BrokenResponse;
             return AttemptOutcome.Broken;
+        }
+        catch (Exception ex) when (LocalFault.Reason(ex) is { } local)
+        {
+            FailLocally(request, deployment, attempt, activity, local, ex, state);
+            return AttemptOutcome.Failed;
         }
         catch (OperationCanceledException)
         {
@@ -346,6 +354,12 @@ public sealed partial class UpstreamForwarder
         ForwardingLog.Exhausted(_logger, pool.Model, request.Client.Id, state.Attempts, allCooling, (long)retryAfter.TotalMilliseconds);
         state.Deployment = null;
         request.Http.Response.Headers[CostHeaders.Cost] = "0";
+        if (state.LocalFault is not null && !allCooling)
+        {
+            await WriteOverloadedAsync(request, state).ConfigureAwait(false);
+            return;
+        }
+
         if (allCooling)
         {
             state.Status = StatusCodes.Status429TooManyRequests;
@@ -450,6 +464,9 @@ public sealed partial class UpstreamForwarder
 
         /// <summary>Responses: <c>output_tokens_details.reasoning_tokens</c>, part of <see cref="OutputTokens"/>.</summary>
         public int? ReasoningTokens;
+
+        /// <summary>Why an attempt failed inside this gateway (<see cref="LocalFault"/>), null when none did.</summary>
+        public string? LocalFault;
 
         /// <summary>The status the client got (499 when it went away), 0 while unknown.</summary>
         public int Status;

@@ -23,6 +23,7 @@ internal sealed class ChatHandler(
     IOptions<SimulatorOptions> options)
 {
     private readonly bool _fixedAnswer = options.Value.FixedAnswer;
+    private readonly AnswerOptions _length = options.Value.Answer;
 
     /// <param name="context">The call.</param>
     /// <param name="routeDeployment">The deployment in the URL; null on the v1 route, where <c>model</c> names it.</param>
@@ -93,11 +94,13 @@ internal sealed class ChatHandler(
         var choices = new GeneratedChoice[request.N];
         var completionTokens = 0;
         var longest = 0;
+        var mostPieces = 0;
         for (var i = 0; i < choices.Length; i++)
         {
-            choices[i] = CompletionGenerator.Generate(request, fingerprint, i, tokenizer);
+            choices[i] = CompletionGenerator.Generate(request, fingerprint, i, tokenizer, _length);
             completionTokens += choices[i].Tokens;
             longest = Math.Max(longest, choices[i].Tokens);
+            mostPieces = Math.Max(mostPieces, choices[i].Pieces.Count);
         }
 
         // Azure charges the quota up front with the prompt estimate plus max_tokens when the caller sets it.
@@ -119,7 +122,7 @@ internal sealed class ChatHandler(
             return;
         }
 
-        await latency.WholeAnswerAsync(longest, context.RequestAborted);
+        await latency.WholeAnswerAsync(longest, context.RequestAborted, mostPieces);
         stats.RecordTokens(deployment.Name, promptTokens, completion.CompletionTokens);
         if (cut)
         {

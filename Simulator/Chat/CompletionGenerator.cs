@@ -1,3 +1,4 @@
+using AspireAoai.Simulator.Configuration;
 using Microsoft.ML.Tokenizers;
 
 namespace AspireAoai.Simulator.Chat;
@@ -46,11 +47,23 @@ internal static class CompletionGenerator
     }
 
     public static GeneratedChoice Generate(ChatRequest request, ulong fingerprint, int choiceIndex, Tokenizer tokenizer)
+        => Generate(request, fingerprint, choiceIndex, tokenizer, DefaultLength);
+
+    private static readonly AnswerOptions DefaultLength = new() { MinTokens = MinDefaultTokens, MaxTokens = MaxDefaultTokens };
+
+    /// <summary>Generates one choice; <paramref name="length"/> is the configured answer length (<c>Simulator:Answer</c>).</summary>
+    public static GeneratedChoice Generate(ChatRequest request, ulong fingerprint, int choiceIndex, Tokenizer tokenizer, AnswerOptions length)
     {
         var random = new SplitMix(fingerprint ^ (0x9E3779B97F4A7C15UL * (ulong)(choiceIndex + 1)));
-        var wanted = MinDefaultTokens + (int)(Fnv.Add(fingerprint, 0x5EED) % (MaxDefaultTokens - MinDefaultTokens + 1));
+        var wanted = length.MinTokens + (int)(Fnv.Add(fingerprint, 0x5EED) % (ulong)(length.MaxTokens - length.MinTokens + 1));
+        if (length.UseMaxTokens && request.MaxTokens is { } asked)
+        {
+            // The model runs until max_tokens stops it: the length asked for, cut by "length".
+            wanted = (int)Math.Min(asked, AnswerOptions.Ceiling);
+        }
+
         var limit = request.MaxTokens is { } max ? Math.Min(max, wanted) : wanted;
-        var hitLimit = request.MaxTokens is { } m && m < wanted;
+        var hitLimit = request.MaxTokens is { } m && (m < wanted || (length.UseMaxTokens && m == wanted));
 
         var pieces = new List<TextPiece>(limit);
         var total = 0;

@@ -16,6 +16,9 @@ public sealed class SimulatorOptions
 
     public LatencyOptions Latency { get; set; } = new();
 
+    /// <summary>How long chat answers are.</summary>
+    public AnswerOptions Answer { get; set; } = new();
+
     /// <summary>The deployments this resource has. Empty means the built-in defaults (see <see cref="DeploymentDefaults"/>).</summary>
     public List<DeploymentOptions> Deployments { get; set; } = [];
 }
@@ -28,6 +31,32 @@ public sealed class LatencyOptions
 
     /// <summary>Delay per generated token.</summary>
     public int PerTokenMs { get; set; } = 10;
+
+    /// <summary>
+    /// When above 0, the delay between two content chunks of a stream (and per chunk for a non-streamed answer), whatever
+    /// their token counts: a realistic stream of N chunks 20 ms apart for load tests. 0 uses <see cref="PerTokenMs"/>.
+    /// </summary>
+    public int ChunkIntervalMs { get; set; }
+}
+
+/// <summary>
+/// The length of chat answers. By default a length between <see cref="MinTokens"/> and <see cref="MaxTokens"/> derived from
+/// the request, cut by <c>max_tokens</c>; with <see cref="UseMaxTokens"/> a request's <c>max_tokens</c> (or
+/// <c>max_completion_tokens</c>) is the length itself, so a test asks for a 200-token stream by sending 200.
+/// </summary>
+public sealed class AnswerOptions
+{
+    /// <summary>Shortest default answer, in tokens.</summary>
+    public int MinTokens { get; set; } = 16;
+
+    /// <summary>Longest default answer, in tokens.</summary>
+    public int MaxTokens { get; set; } = 40;
+
+    /// <summary>A request's <c>max_tokens</c> is its answer's length (finish_reason <c>length</c>, as a model stopped by it).</summary>
+    public bool UseMaxTokens { get; set; }
+
+    /// <summary>The largest answer this simulator generates, whatever is asked (bounds its memory per request).</summary>
+    public const int Ceiling = 100_000;
 }
 
 /// <summary>One deployment of the simulated resource.</summary>

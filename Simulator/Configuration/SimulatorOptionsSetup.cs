@@ -49,6 +49,21 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add($"{prefix}:Latency:PerTokenMs must be 0 or more.");
         }
 
+        if (options.Latency.ChunkIntervalMs < 0)
+        {
+            failures.Add($"{prefix}:Latency:ChunkIntervalMs must be 0 or more.");
+        }
+
+        if (options.Answer.MinTokens < 1 || options.Answer.MinTokens > AnswerOptions.Ceiling)
+        {
+            failures.Add($"{prefix}:Answer:MinTokens must be between 1 and {AnswerOptions.Ceiling}.");
+        }
+
+        if (options.Answer.MaxTokens < options.Answer.MinTokens || options.Answer.MaxTokens > AnswerOptions.Ceiling)
+        {
+            failures.Add($"{prefix}:Answer:MaxTokens must be at least {prefix}:Answer:MinTokens and at most {AnswerOptions.Ceiling}.");
+        }
+
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Deployments.Count; i++)
         {

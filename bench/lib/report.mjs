@@ -218,6 +218,47 @@ for (const scenario of scenarios) {
   w();
 }
 
+// Cache hit against forwarding, from the gateway's own rows of the cache and chat scenarios (the same body but for
+// temperature: 0 is answered from the cache, 0.7 is forwarded).
+if (runs.some((r) => r.scenario === "cache" && r.target === "gateway") && runs.some((r) => r.scenario === "chat" && r.target === "gateway")) {
+  w("## Cache hit vs forwarded (the gateway)");
+  w();
+  w("| connections | hit req/s | forwarded req/s | hit / forwarded | hit CPU/req own µs | forwarded CPU/req own µs | hit p99 ms | forwarded p99 ms |");
+  w("|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const c of connections) {
+    const hit = cell("cache", "gateway", c);
+    const fwd = cell("chat", "gateway", c);
+    if (!hit || !fwd) continue;
+    w(`| ${c} | ${fmtInt(hit.rps)} | ${fmtInt(fwd.rps)} | ${fmtRatio(hit.rps / fwd.rps)} | ${fmtInt(hit.cpuOwn)} | ${fmtInt(fwd.cpuOwn)} | ${fmtMs(hit.p99)} | ${fmtMs(fwd.p99)} |`);
+  }
+  w();
+}
+
+const fixed = lines.filter((l) => l.kind === "fixed");
+if (fixed.length > 0) {
+  const f0 = fixed[0];
+  w(`## Fixed rate: ${f0.connections} connections x ${f0.qps_per_connection} req/s (${(f0.connections * f0.qps_per_connection).toLocaleString("en-US")} req/s asked), ${f0.seconds} s per run`);
+  w();
+  w("hey against a fresh bare proxy and a fresh gateway, alternating; round 1 starts as soon as both are ready.");
+  w();
+  w("| round | bare req/s | bare p50 ms | bare p99 ms | gateway req/s | gateway p50 ms | gateway p99 ms | gateway p99 / bare p99 | non-200 (bare / gateway) |");
+  w("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  const rounds = [...new Set(fixed.map((f) => f.round))].sort((a, b) => a - b);
+  const non200 = (h) => Object.entries(h?.statuses ?? {}).filter(([k]) => k !== "200").reduce((a, [, v]) => a + v, 0)
+    + Object.values(h?.errors ?? {}).reduce((a, v) => a + v, 0);
+  const num = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+  for (const round of rounds) {
+    const b = fixed.find((f) => f.round === round && f.target === "bare")?.hey;
+    const g = fixed.find((f) => f.round === round && f.target === "gateway")?.hey;
+    w(`| ${round} | ${fmtInt(b?.rps)} | ${num(b?.p50Ms)} | ${num(b?.p99Ms)} | ${fmtInt(g?.rps)} | ${num(g?.p50Ms)} | ${num(g?.p99Ms)} | ` +
+      `${b && g ? fmtRatio(g.p99Ms / b.p99Ms) : "-"} | ${non200(b)} / ${non200(g)} |`);
+  }
+  const med = (target, key) => median(fixed.filter((f) => f.target === target).map((f) => f.hey?.[key]));
+  w(`| **median** | ${fmtInt(med("bare", "rps"))} | ${num(med("bare", "p50Ms"))} | ${num(med("bare", "p99Ms"))} | ${fmtInt(med("gateway", "rps"))} | ` +
+    `${num(med("gateway", "p50Ms"))} | ${num(med("gateway", "p99Ms"))} | ${fmtRatio(med("gateway", "p99Ms") / med("bare", "p99Ms"))} | |`);
+  w();
+}
+
 if (memory.length > 0) {
   w("## Peak memory over the whole run");
   w();

@@ -10,13 +10,16 @@ namespace AspireAoai.Api.Tests.Caching;
 /// <summary>The cache can never make the gateway less available: a dead or hanging store is a MISS.</summary>
 public sealed class CacheAvailabilityTests
 {
+    /// <summary>These tests are about the store: without the in-process first level, which would answer repeats itself.</summary>
+    private const string StoreOnly = "--Gateway:Cache:MemoryMaxBytes=0";
+
     private static string Unique(string what) => $"{what} {Guid.NewGuid():N}";
 
     [Fact]
     public async Task CosmosStoppedMidRun_EveryRequestStillSucceeds_AsAMiss_AndTheReplicaStaysReady()
     {
         var cosmos = await CosmosServer.StartAsync();
-        await using var gw = await StartAsync(cosmos.ConnectionString, ["--Gateway:Cache:FailureThreshold=3"]);
+        await using var gw = await StartAsync(cosmos.ConnectionString, ["--Gateway:Cache:FailureThreshold=3", StoreOnly]);
         var cached = ChatJson(Unique("Cached before the outage."));
         var (before, _, _) = await PostAsync(gw.Http, ChatPath(), cached);
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
@@ -69,7 +72,7 @@ public sealed class CacheAvailabilityTests
         try
         {
             await using var gw = await StartAsync($"AccountEndpoint=http://127.0.0.1:{port}/;AccountKey={CosmosServer.WellKnownKey};",
-                ["--Cosmos:CreateResources=false", "--Gateway:Cache:LookupTimeoutMs=100", "--Gateway:Cache:WriteTimeoutMs=200", "--Gateway:Cache:FailureThreshold=100"]);
+                ["--Cosmos:CreateResources=false", "--Gateway:Cache:LookupTimeoutMs=100", "--Gateway:Cache:WriteTimeoutMs=200", "--Gateway:Cache:FailureThreshold=100", StoreOnly]);
 
             var json = ChatJson(Unique("Black hole."));
             for (var i = 0; i < 3; i++)

@@ -1,0 +1,162 @@
+using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.RateLimiting;
+using AspireAoai.Api.Routing;
+using Microsoft.Extensions.Options;
+
+namespace AspireAoai.Api.Hosting;
+
+/// <summary>What the gateway warms before it listens (section <c>Gateway:Warmup</c>).</summary>
+public sealed class WarmupOptions
+{
+    public const string SectionName = "Gateway:Warmup";
+
+    /// <summary>Warm up at start. Off, the first requests pay for the connections and the Redis connection themselves.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Connections opened to each upstream endpoint before the first request (a GET of its root, answer ignored).</summary>
+    public int UpstreamConnections { get; set; } = 8;
+
+    /// <summary>Longest the warm-up may hold the start; what is not warm by then warms on the first requests.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+internal sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WarmupOptions options)
+    {
+        var errors = new List<string>();
+        if (options.UpstreamConnections is < 0 or > 256)
+        {
+            errors.Add($"{WarmupOptions.SectionName}:UpstreamConnections must be between 0 and 256.");
+        }
+
+        if (options.Timeout < TimeSpan.Zero || options.Timeout > TimeSpan.FromMinutes(2))
+        {
+            errors.Add($"{WarmupOptions.SectionName}:Timeout must be between 00:00:00 and 00:02:00.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>
+/// Warms what the first requests would otherwise pay for, before Kestrel listens (a hosted service registered before the
+/// server starts; readiness probes are refused until then): a few pooled connections to every upstream endpoint, and the
+/// rate limiter's Redis connection with its script loaded (until then admissions are local). Bounded by
+/// <see cref="WarmupOptions.Timeout"/>; nothing here can fail the start.
+/// </summary>
+internal sealed partial class StartupWarmup(
+    IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, RateLimiter limiter, IConfiguration configuration,
+    IOptions<WarmupOptions> options, ILogger<StartupWarmup> logger) : IHostedService
+{
+    // Wall-clock on purpose, not the injected TimeProvider: this bounds how long the process waits before it listens, and
+    // a test's fake clock (which never moves by itself) must not hold the start for ever.
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!o.Enabled || o.Timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var started = Clock.GetTimestamp();
+        using var timeout = new CancellationTokenSource(o.Timeout, Clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        var opened = await OpenConnectionsAsync(o.UpstreamConnections, linked.Token).ConfigureAwait(false);
+        var redis = await WaitForRedisAsync(linked.Token).ConfigureAwait(false);
+        LogWarm(logger, opened, redis, (long)Clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Opens <paramref name="perEndpoint"/> connections to each distinct upstream endpoint, at once; returns how many answered.</summary>
+    private async Task<int> OpenConnectionsAsync(int perEndpoint, CancellationToken cancellationToken)
+    {
+        if (perEndpoint == 0)
+        {
+            return 0;
+        }
+
+        // The forwarder's own handler (the factory hands out the same one): the connections land in its pool.
+        using var invoker = new HttpMessageInvoker(handlers.CreateHandler(UpstreamForwarder.ClientName), disposeHandler: false);
+        var endpoints = new HashSet<Uri>();
+        foreach (var deployment in catalog.Deployments)
+        {
+            endpoints.Add(new Uri(deployment.Endpoint.GetLeftPart(UriPartial.Authority) + "/"));
+        }
+
+        var calls = new List<Task<bool>>(endpoints.Count * perEndpoint);
+        foreach (var endpoint in endpoints)
+        {
+            for (var i = 0; i < perEndpoint; i++)
+            {
+                calls.Add(TouchAsync(invoker, endpoint, cancellationToken));
+            }
+        }
+
+        var answered = 0;
+        foreach (var call in calls)
+        {
+            answered += await call.ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return answered;
+    }
+
+    private static async Task<bool> TouchAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
+            using var response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            // Read the (small) answer to its end, so the connection goes back to the pool.
+            await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // An upstream that is down is the forwarder's business, with its cool-downs; the warm-up only warms.
+            return false;
+        }
+    }
+
+    private async Task<bool> WaitForRedisAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("redis")))
+        {
+            return false;
+        }
+
+        try
+        {
+            while (!limiter.Connection.IsAvailable)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), Clock, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 9101, Level = LogLevel.Information,
+        Message = "Warmed up in {ElapsedMs} ms: {Connections} upstream connections opened, Redis rate limits ready: {Redis}")]
+    private static partial void LogWarm(ILogger logger, int connections, bool redis, long elapsedMs);
+}
+
+public static class StartupWarmupExtensions
+{
+    /// <summary>Registers the warm-up. Call it after the features it warms, so their own start-up has begun.</summary>
+    public static IHostApplicationBuilder AddStartupWarmup(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WarmupOptions>().BindConfiguration(WarmupOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WarmupOptions>, WarmupOptionsValidator>();
+        builder.Services.AddHostedService<StartupWarmup>();
+        return builder;
+    }
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Streams-at-scale client (bench/streams/run.sh): opens N streaming chat completions (one connection each), holds
+// them all until "data: [DONE]", and reports completed, time to first byte, the target's peak memory and the CPU the
+// given processes spent. Prints one JSON object on stdout.
+//
+// node streams.mjs --url URL --header "api-key: K" --body FILE --streams N --pid PID [--cpu-pids "P1 P2"]
+//                  [--ramp-ms 0] [--timeout-ms 300000]
+import http from "node:http";
+import { readFileSync } from "node:fs";
+
+function parseArgs(argv) {
+  const args = { headers: {}, streams: 500, timeoutMs: 300_000, sampleMs: 100, rampMs: 0, cpuPids: [] };
+  for (let i = 0; i < argv.length; i += 1) {
+    const key = argv[i];
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`missing value for ${key}`);
+    if (key === "--url") args.url = new URL(value);
+    else if (key === "--body") args.body = readFileSync(value);
+    else if (key === "--streams") args.streams = Number.parseInt(value, 10);
+    else if (key === "--pid") args.pid = Number.parseInt(value, 10);
+    else if (key === "--cpu-pids") args.cpuPids = value.split(/\s+/).filter(Boolean).map((p) => Number.parseInt(p, 10));
+    else if (key === "--ramp-ms") args.rampMs = Number.parseInt(value, 10);
+    else if (key === "--timeout-ms") args.timeoutMs = Number.parseInt(value, 10);
+    else if (key === "--header") {
+      const colon = value.indexOf(":");
+      if (colon < 1) throw new Error(`bad header '${value}'`);
+      args.headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
+    } else throw new Error(`unknown argument ${key}`);
+  }
+  if (!args.url || !args.body || !Number.isInteger(args.pid)) throw new Error("--url, --body and --pid are required");
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(args.url.hostname)) throw new Error("loopback targets only");
+  if (!(args.streams >= 1 && args.streams <= 20000)) throw new Error("--streams must be 1-20000");
+  return args;
+}
+
+function statusKb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const read = (name) => Number.parseInt(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? "0", 10);
+    return { rss: read("VmRSS"), hwm: read("VmHWM") };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+// utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the name in field 2 may hold spaces).
+function cpuTicks(pid) {
+  try {
+    const line = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+const percentile = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+const round1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
+
+function oneStream(args, agent, state) {
+  return new Promise((resolve) => {
+    const result = { status: 0, done: false, chunks: 0, firstByteMs: null, totalMs: null, error: null };
+    const opened = performance.now();
+    const request = http.request(args.url, {
+      method: "POST",
+      agent,
+      headers: { ...args.headers, "content-type": "application/json", "content-length": args.body.length },
+    });
+    request.setTimeout(args.timeoutMs, () => request.destroy(new Error("timeout")));
+    request.on("response", (response) => {
+      result.status = response.statusCode;
+      state.open += 1;
+      state.peakOpen = Math.max(state.peakOpen, state.open);
+      let tail = "";
+      response.setEncoding("utf8");
+      response.on("data", (text) => {
+        if (result.firstByteMs === null) result.firstByteMs = performance.now() - opened;
+        let at = text.indexOf("data: ");
+        while (at !== -1) {
+          result.chunks += 1;
+          at = text.indexOf("data: ", at + 6);
+        }
+        tail = (tail + text).slice(-64);
+      });
+      response.on("end", () => {
+        state.open -= 1;
+        result.done = /data: \[DONE\]\s*$/.test(tail);
+        result.totalMs = performance.now() - opened;
+        resolve(result);
+      });
+      response.on("error", (err) => {
+        state.open -= 1;
+        result.error = err.message;
+        resolve(result);
+      });
+    });
+    request.on("error", (err) => {
+      result.error = err.code ?? err.message;
+      resolve(result);
+    });
+    request.end(args.body);
+  });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const before = statusKb(args.pid);
+  const cpuPids = args.cpuPids.length ? args.cpuPids : [args.pid];
+  const cpuBefore = cpuPids.map(cpuTicks);
+  const state = { open: 0, peakOpen: 0 };
+  let peakRss = before.rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, statusKb(args.pid).rss);
+  }, args.sampleMs);
+
+  const started = performance.now();
+  const pending = [];
+  for (let i = 0; i < args.streams; i += 1) {
+    if (args.rampMs > 0) {
+      const due = (i * args.rampMs) / args.streams;
+      const wait = due - (performance.now() - started);
+      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+    }
+    pending.push(oneStream(args, agent, state));
+  }
+  const results = await Promise.all(pending);
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  const cpuAfter = cpuPids.map(cpuTicks);
+  const after = statusKb(args.pid);
+  agent.destroy();
+
+  const completed = results.filter((r) => r.status === 200 && r.done).length;
+  const firstBytes = results.map((r) => r.firstByteMs).filter((v) => v !== null).sort((a, b) => a - b);
+  const totals = results.map((r) => r.totalMs).filter((v) => v !== null).sort((a, b) => a - b);
+  const statuses = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const errors = {};
+  for (const r of results) if (r.error) errors[r.error] = (errors[r.error] ?? 0) + 1;
+
+  process.stdout.write(`${JSON.stringify({
+    streams: args.streams,
+    completed,
+    peakOpen: state.peakOpen,
+    statuses,
+    errors,
+    chunksPerStream: results.length ? Math.round(results.reduce((s, r) => s + r.chunks, 0) / results.length) : 0,
+    firstByteMs: { p50: round1(percentile(firstBytes, 50)), p99: round1(percentile(firstBytes, 99)), max: round1(firstBytes.at(-1) ?? null) },
+    totalMs: { p50: round1(percentile(totals, 50)), max: round1(totals.at(-1) ?? null) },
+    wallMs: Math.round(wallMs),
+    rssKb: { before: before.rss, peak: Math.max(peakRss, after.hwm), after: after.rss },
+    cpuTicks: Object.fromEntries(cpuPids.map((p, i) => [p, cpuAfter[i] - cpuBefore[i]])),
+  })}\n`);
+  process.exitCode = completed === args.streams ? 0 : 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`streams.mjs: ${err.message}\n`);
+  process.exitCode = 2;
+});

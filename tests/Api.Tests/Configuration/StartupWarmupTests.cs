@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using AspireAoai.Api.Tests.Infrastructure;
+
+namespace AspireAoai.Api.Tests.Configuration;
+
+/// <summary>The gateway opens its upstream connections before it listens, so the first requests do not pay for them.</summary>
+public sealed class StartupWarmupTests
+{
+    /// <summary>Open client connections per server port, from System.Net.Http's <c>http.client.open_connections</c>.</summary>
+    private sealed class OpenConnections : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<int, long> _byPort = new();
+
+        public OpenConnections()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "System.Net.Http" && instrument.Name == "http.client.open_connections")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "server.port" && tag.Value is int port)
+                    {
+                        _byPort.AddOrUpdate(port, value, (_, v) => v + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long To(int port) => _byPort.TryGetValue(port, out var v) ? v : 0;
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    [Fact]
+    public async Task BeforeTheFirstRequest_TheGatewayHoldsOpenConnectionsToEachUpstream()
+    {
+        using var connections = new OpenConnections();
+        await using var east = await SimulatorHost.StartAsync("eastus");
+        // The test's own client to the simulator counts too: only what the gateway's start adds is the gateway's.
+        var before = connections.To(east.BaseAddress.Port);
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("east", east.BaseAddress)],
+            ["--Gateway:Warmup:UpstreamConnections=4"]);
+
+        Assert.Equal(4, connections.To(east.BaseAddress.Port) - before);
+    }
+
+    [Fact]
+    public async Task WithTheWarmupOff_NoUpstreamConnectionIsOpenedBeforeTheFirstRequest()
+    {
+        using var connections = new OpenConnections();
+        await using var east = await SimulatorHost.StartAsync("eastus");
+        var before = connections.To(east.BaseAddress.Port);
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("east", east.BaseAddress)],
+            ["--Gateway:Warmup:Enabled=false"]);
+
+        Assert.Equal(before, connections.To(east.BaseAddress.Port));
+    }
+}

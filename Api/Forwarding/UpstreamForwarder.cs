@@ -73,6 +73,7 @@ public sealed partial class UpstreamForwarder
         var upstreamBody = request.Body;
         byte[]? rewritten = null;
         if (StreamUsageRequest.ShouldInject(request.Operation, request.Parsed, request.ApiVersion ?? _upstreamApiVersion)
+            && !StreamUsageExemptions.RejectsStreamOptions(request.Body.Span)
             && StreamUsageRequest.Rewrite(request.Body.Span) is { } rewrite)
         {
             rewritten = rewrite.Buffer;

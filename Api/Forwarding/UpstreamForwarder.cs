@@ -159,8 +159,15 @@ public sealed partial class UpstreamForwarder
         HttpResponseMessage? response = null;
         byte[]? buffer = null;
         Stream? body = null;
+        byte[]? v1Body = null; // this attempt's body for a deployment on the v1 surface, when its model had to change
         try
         {
+            if (deployment.UsesV1Api && V1ModelBody.Rewrite(upstreamBody.Span, deployment) is { } v1)
+            {
+                v1Body = v1.Buffer;
+                upstreamBody = v1.Buffer.AsMemory(0, v1.Length);
+            }
+
             using var message = new HttpRequestMessage(HttpMethod.Post, deployment.GetUri(request.Operation, request.ApiVersion))
             {
                 Content = new ReadOnlyMemoryContent(upstreamBody),
@@ -267,6 +274,11 @@ public sealed partial class UpstreamForwarder
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (v1Body is not null)
+            {
+                ArrayPool<byte>.Shared.Return(v1Body);
             }
 
             if (body is not null)

@@ -46,13 +46,27 @@ public sealed class Deployment
         var escaped = Uri.EscapeDataString(AzureDeployment);
         _chatPrefix = $"{endpoint}openai/deployments/{escaped}/chat/completions?api-version=";
         _embeddingsPrefix = $"{endpoint}openai/deployments/{escaped}/embeddings?api-version=";
-        _defaultApiVersion = defaultApiVersion;
-        _chatDefault = new Uri(_chatPrefix + defaultApiVersion);
-        _embeddingsDefault = new Uri(_embeddingsPrefix + defaultApiVersion);
+        UsesV1Api = options.UseV1Api;
+        _defaultApiVersion = options.ApiVersion ?? defaultApiVersion;
+        ApiVersion = UsesV1Api ? null : _defaultApiVersion;
+        _chatDefault = new Uri(UsesV1Api ? $"{endpoint}openai/v1/chat/completions" : _chatPrefix + _defaultApiVersion);
+        _embeddingsDefault = new Uri(UsesV1Api ? $"{endpoint}openai/v1/embeddings" : _embeddingsPrefix + _defaultApiVersion);
+        _deploymentJson = System.Text.Json.JsonEncodedText.Encode(AzureDeployment);
         _chatSpanName = "chat " + Model;
         _embeddingsSpanName = "embeddings " + Model;
         NameHeader = new Microsoft.Extensions.Primitives.StringValues(Name);
     }
+
+    private readonly System.Text.Json.JsonEncodedText _deploymentJson;
+
+    /// <summary>True when this deployment is called on the <c>/openai/v1/</c> surface, where the body's <c>model</c> names it.</summary>
+    public bool UsesV1Api { get; }
+
+    /// <summary>The api-version sent when the client names none; null on the v1 surface.</summary>
+    public string? ApiVersion { get; }
+
+    /// <summary>The deployment name as a JSON string value, for the v1 surface's <c>model</c>.</summary>
+    internal System.Text.Json.JsonEncodedText DeploymentJson => _deploymentJson;
 
     private readonly string _chatSpanName;
     private readonly string _embeddingsSpanName;
@@ -97,7 +111,7 @@ public sealed class Deployment
     /// <summary>Upstream URL for an operation; the client's api-version when it sent one.</summary>
     public Uri GetUri(OperationKind operation, string? apiVersion)
     {
-        if (apiVersion is null || apiVersion == _defaultApiVersion)
+        if (UsesV1Api || apiVersion is null || apiVersion == _defaultApiVersion)
         {
             return operation == OperationKind.Embeddings ? _embeddingsDefault : _chatDefault;
         }

@@ -249,6 +249,7 @@ public sealed partial class GatewayHandler
         {
             SavedInputTokens = hit?.InputTokensSaved ?? 0,
             SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
+            SavedCachedInputTokens = hit?.CachedInputTokensSaved ?? 0,
         });
     }
 

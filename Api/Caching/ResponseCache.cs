@@ -196,7 +196,7 @@ internal sealed class ResponseCache : IResponseCache
             response.Headers.CacheControl = "no-cache";
         }
 
-        request.CacheHit = new CacheHit(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age);
+        request.CacheHit = new CacheHit(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age, entry.CachedInputTokens);
         http.Response.OnStarting(CacheHitCostHeaders, request);
         _metrics.Hit(plan.Model, entry.InputTokens, entry.OutputTokens);
         CacheLog.LookupResult(_logger, "hit", plan.ClientId, plan.Key);
@@ -210,6 +210,7 @@ internal sealed class ResponseCache : IResponseCache
         {
             SavedInputTokens = entry.InputTokens,
             SavedOutputTokens = entry.OutputTokens,
+            SavedCachedInputTokens = entry.CachedInputTokens,
         });
         return true;
     }
@@ -223,7 +224,8 @@ internal sealed class ResponseCache : IResponseCache
         {
             var pricer = context.RequestServices.GetRequiredService<UsagePricer>();
             var time = context.RequestServices.GetRequiredService<TimeProvider>();
-            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved);
+            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved,
+                savedCachedInputTokens: hit.CachedInputTokensSaved);
             var headers = context.Response.Headers;
             headers[CostHeaders.Cost] = priced.Cost is null ? CostHeaders.UnpricedValue : "0";
             headers[CostHeaders.Saved] = CostHeaders.Format(priced.SavedCost);

@@ -401,6 +401,9 @@ public sealed partial class UpstreamForwarder
             state.PricedAt ?? _time.GetUtcNow())
         {
             Estimated = state.Estimated,
+            ReasoningTokens = state.ReasoningTokens,
+            AudioInputTokens = state.AudioInputTokens,
+            AudioOutputTokens = state.AudioOutputTokens,
         });
     }
 
@@ -447,6 +450,9 @@ public sealed partial class UpstreamForwarder
         public int InputTokens;
         public int OutputTokens;
         public int CachedInputTokens;
+        public int AudioInputTokens;
+        public int AudioOutputTokens;
+        public int ReasoningTokens;
         public string? ResponseModel;
 
         /// <summary>When the cost header was computed: the usage event is priced at the same moment.</summary>
@@ -462,6 +468,9 @@ public sealed partial class UpstreamForwarder
             InputTokens = observer.InputTokens ?? 0;
             OutputTokens = observer.OutputTokens ?? 0;
             CachedInputTokens = observer.CachedInputTokens ?? 0;
+            AudioInputTokens = observer.AudioInputTokens ?? 0;
+            AudioOutputTokens = observer.AudioOutputTokens ?? 0;
+            ReasoningTokens = observer.ReasoningTokens ?? 0;
             ResponseModel = observer.ResponseModel;
             UsageKnown = observer.InputTokens is not null || observer.OutputTokens is not null;
         }

@@ -81,6 +81,15 @@ public sealed class ResponseObserver : IDisposable
     /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>.</summary>
     public int? CachedInputTokens { get; private set; }
 
+    /// <summary><c>usage.prompt_tokens_details.audio_tokens</c>.</summary>
+    public int? AudioInputTokens { get; private set; }
+
+    /// <summary><c>usage.completion_tokens_details.audio_tokens</c>.</summary>
+    public int? AudioOutputTokens { get; private set; }
+
+    /// <summary><c>usage.completion_tokens_details.reasoning_tokens</c>.</summary>
+    public int? ReasoningTokens { get; private set; }
+
     /// <summary><c>error.code</c> of an error body.</summary>
     public string? ErrorCode { get; private set; }
 
@@ -336,6 +345,7 @@ public sealed class ResponseObserver : IDisposable
     {
         (Kind.Root, Prop.Usage, false) => Kind.Usage,
         (Kind.Usage, Prop.PromptTokensDetails, false) => Kind.PromptDetails,
+        (Kind.Usage, Prop.CompletionTokensDetails, false) => Kind.CompletionDetails,
         (Kind.Root, Prop.Choices, true) => Kind.Choices,
         (Kind.Choices, _, false) => Kind.Choice,
         (Kind.Choice, Prop.Delta, false) => Kind.Delta,
@@ -370,9 +380,14 @@ public sealed class ResponseObserver : IDisposable
                 if (reader.ValueTextEquals("prompt_tokens"u8)) return Prop.PromptTokens;
                 if (reader.ValueTextEquals("completion_tokens"u8)) return Prop.CompletionTokens;
                 if (reader.ValueTextEquals("prompt_tokens_details"u8)) return Prop.PromptTokensDetails;
+                if (reader.ValueTextEquals("completion_tokens_details"u8)) return Prop.CompletionTokensDetails;
                 return Prop.None;
             case Kind.PromptDetails:
-                return reader.ValueTextEquals("cached_tokens"u8) ? Prop.CachedTokens : Prop.None;
+                if (reader.ValueTextEquals("cached_tokens"u8)) return Prop.CachedTokens;
+                return reader.ValueTextEquals("audio_tokens"u8) ? Prop.AudioInputTokens : Prop.None;
+            case Kind.CompletionDetails:
+                if (reader.ValueTextEquals("reasoning_tokens"u8)) return Prop.ReasoningTokens;
+                return reader.ValueTextEquals("audio_tokens"u8) ? Prop.AudioOutputTokens : Prop.None;
             case Kind.Choice:
                 if (reader.ValueTextEquals("delta"u8)) return Prop.Delta;
                 if (reader.ValueTextEquals("index"u8)) return Prop.Index;
@@ -435,6 +450,15 @@ public sealed class ResponseObserver : IDisposable
                 break;
             case Prop.CachedTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var cached):
                 CachedInputTokens = cached;
+                break;
+            case Prop.AudioInputTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var audioIn):
+                AudioInputTokens = audioIn;
+                break;
+            case Prop.AudioOutputTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var audioOut):
+                AudioOutputTokens = audioOut;
+                break;
+            case Prop.ReasoningTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var reasoning):
+                ReasoningTokens = reasoning;
                 break;
             case Prop.Index when parent == Kind.Choice && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var index):
                 _choiceIndex = index;
@@ -539,6 +563,9 @@ public sealed class ResponseObserver : IDisposable
         InputTokens = null;
         OutputTokens = null;
         CachedInputTokens = null;
+        AudioInputTokens = null;
+        AudioOutputTokens = null;
+        ReasoningTokens = null;
         ErrorCode = null;
         CompletionFiltered = false;
         _output.Dispose();
@@ -552,6 +579,7 @@ public sealed class ResponseObserver : IDisposable
         Root,
         Usage,
         PromptDetails,
+        CompletionDetails,
         Choices,
         Choice,
         PromptFilters,
@@ -581,6 +609,10 @@ public sealed class ResponseObserver : IDisposable
         CompletionTokens,
         PromptTokensDetails,
         CachedTokens,
+        CompletionTokensDetails,
+        AudioInputTokens,
+        AudioOutputTokens,
+        ReasoningTokens,
         FinishReason,
         ContentFilterResults,
         ContentFilterResult,

@@ -190,6 +190,41 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         Assert.True(decimal.Parse(body.RootElement.GetProperty("spend").GetProperty("todayUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
     }
 
+    [Fact]
+    public async Task CostsInTheUsageApi_EqualTokensTimesTheDocumentedListPrices()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("gpt-4o", maxTokens: 20, text: $"Price pin {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("gpt-4o-mini", maxTokens: 20, text: $"Price pin {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await AggregateWithTheWorkerAsync(expectedEvents: 5);
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
+        using var body = JsonDocument.Parse(await usage.Content.ReadAsStringAsync());
+        // docs/costs.md, "Defaults": gpt-4o (the simulator answers as gpt-4o-2024-11-20) 2.50 / 10.00, gpt-4o-mini 0.15 / 0.60
+        // USD per 1M tokens; the simulator reports no cached tokens.
+        var prices = new Dictionary<string, (decimal Input, decimal Output)> { ["gpt-4o"] = (2.50m, 10.00m), ["gpt-4o-mini"] = (0.15m, 0.60m) };
+        var lines = body.RootElement.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(2, lines.Count);
+        foreach (var line in lines)
+        {
+            var (input, output) = prices[line.GetProperty("model").GetString()!];
+            var expected = (line.GetProperty("inputTokens").GetInt64() * input + line.GetProperty("outputTokens").GetInt64() * output) / 1_000_000m;
+            Assert.Equal(expected, decimal.Parse(line.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(0, line.GetProperty("reasoningTokens").GetInt64());
+        }
+    }
+
     [Theory]
     [InlineData("v1/usage?from=2026-13-01", "from")]
     [InlineData("v1/usage?from=2026-04-01&to=04/30/2026", "to")]

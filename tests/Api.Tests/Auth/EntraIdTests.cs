@@ -51,11 +51,14 @@ public sealed class EntraIdTests : IAsyncLifetime
     {
         // The DefaultAzureCredential path: the SDK asks the credential for a token and sends it as a Bearer value.
         var credential = new MintedTokenCredential(_issuer.Mint(AppId));
-        var client = new AzureOpenAIClient(_regions.Gateway.BaseAddress, credential);
+        var client = new AzureOpenAIClient(_regions.Gateway.BaseAddress, credential,
+            // Azure.AI.OpenAI 2.1 uses the audience as the token scope as it is: name the gateway's app registration.
+            new AzureOpenAIClientOptions { Audience = new AzureOpenAIAudience(LocalEntraIssuer.Audience + "/.default") });
 
         var answer = await client.GetChatClient("gpt-4o").CompleteChatAsync(Messages, new ChatCompletionOptions { MaxOutputTokenCount = 8 });
         Assert.False(string.IsNullOrEmpty(answer.Value.Content[0].Text));
         Assert.True(credential.Calls > 0);
+        Assert.Contains(LocalEntraIssuer.Audience + "/.default", credential.Scopes);
 
         // The mapped client's own settings apply: it may not use gpt-4o-mini.
         var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
@@ -163,9 +166,12 @@ public sealed class EntraIdTests : IAsyncLifetime
     {
         public int Calls;
 
+        public System.Collections.Concurrent.ConcurrentBag<string> Scopes { get; } = [];
+
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
+            foreach (var scope in requestContext.Scopes) Scopes.Add(scope);
             return new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1));
         }
 

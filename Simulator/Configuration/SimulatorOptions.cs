@@ -52,6 +52,12 @@ public sealed class DeploymentOptions
     /// get Azure's 400. Null accepts every version; v1 calls (no api-version) are always accepted.
     /// </summary>
     public string? MinApiVersion { get; set; }
+
+    /// <summary>
+    /// Reasoning tokens a reasoning model (o-series, gpt-5) spends on every chat answer before it writes: added to
+    /// <c>completion_tokens</c> and reported as <c>completion_tokens_details.reasoning_tokens</c>. Default 0.
+    /// </summary>
+    public int ReasoningTokens { get; set; }
 }
 
 /// <summary>Defaults applied when a deployment leaves a value out, or when none is configured at all.</summary>

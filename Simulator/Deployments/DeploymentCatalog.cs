@@ -11,7 +11,8 @@ namespace AspireAoai.Simulator.Deployments;
 /// <param name="Tpm">Tokens per minute.</param>
 /// <param name="Rpm">Requests per minute.</param>
 /// <param name="MinApiVersion">The oldest dated api-version accepted; null = any.</param>
-public sealed record Deployment(string Name, string Model, bool IsEmbeddings, int Tpm, int Rpm, string? MinApiVersion = null)
+/// <param name="ReasoningTokens">Hidden reasoning tokens per chat answer (billed as output).</param>
+public sealed record Deployment(string Name, string Model, bool IsEmbeddings, int Tpm, int Rpm, string? MinApiVersion = null, int ReasoningTokens = 0)
 {
     /// <summary>True for a dated api-version older than <see cref="MinApiVersion"/> (compared by its date).</summary>
     public bool RefusesApiVersion(string apiVersion)
@@ -33,7 +34,7 @@ public sealed class DeploymentCatalog
         var all = new List<Deployment>();
         foreach (var d in options.Value.Deployments)
         {
-            all.Add(new Deployment(d.Name, d.Model ?? d.Name, d.Kind == DeploymentDefaults.Embeddings, d.Tpm, d.Rpm, d.MinApiVersion));
+            all.Add(new Deployment(d.Name, d.Model ?? d.Name, d.Kind == DeploymentDefaults.Embeddings, d.Tpm, d.Rpm, d.MinApiVersion, Math.Max(0, d.ReasoningTokens)));
         }
 
         All = all;

@@ -50,6 +50,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.UseSlashNormalization();
         app.UseOpenAiRouteShortcut();
+        app.UseRequestIds();
         app.UseRouting();
         app.MapDefaultEndpoints();
         app.MapAdminApi();

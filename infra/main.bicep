@@ -88,6 +88,12 @@ param gatewayClients gatewayClient[] = []
 @description('Secret that keys the client key hashes (HMAC-SHA256), e.g. openssl rand -base64 32. Stored in Key Vault; the Api reads it by reference.')
 param keyHashPepper string
 
+@description('Entra ID (keyless) client auth: the audience of the gateway\'s app registration (its application id URI, e.g. api://aspireaoai-gateway, or client id). Empty (the default) = gateway keys only.')
+param gatewayEntraAudience string = ''
+
+@description('The tenant whose tokens the gateway accepts when gatewayEntraAudience is set; empty = the deployment\'s own tenant.')
+param gatewayEntraTenantId string = ''
+
 @description('Private networking: VNet-integrated Container Apps environment, private endpoints and DNS zones for Azure OpenAI, Cosmos DB, Redis and Key Vault, and public network access off on all four.')
 param privateNetworking bool = false
 
@@ -131,7 +137,8 @@ type modelSpec = {
 @description('A gateway client. keyHash is the hash the Api compares against, never the key itself.')
 type gatewayClient = {
   id: string
-  keyHash: string
+  @description('Absent for a keyless client (one reached with Entra ID tokens: settings EntraId__AppIds__0, EntraId__ObjectIds__0 or EntraId__Roles__0).')
+  keyHash: string?
   allowedModels: string[]?
   @description('Other scalar settings of the client, passed as Gateway__Clients__{i}__{name}.')
   settings: {
@@ -434,9 +441,11 @@ var clientEnv = flatten(map(range(0, length(gatewayClients)), i => concat(
       name: 'Gateway__Clients__${i}__Id'
       value: gatewayClients[i].id
     }
+  ],
+  empty(gatewayClients[i].?keyHash ?? '') ? [] : [
     {
       name: 'Gateway__Clients__${i}__KeyHash'
-      value: gatewayClients[i].keyHash
+      value: gatewayClients[i].keyHash!
     }
   ],
   map(range(0, length(gatewayClients[i].?allowedModels ?? [])), j => {
@@ -449,6 +458,22 @@ var clientEnv = flatten(map(range(0, length(gatewayClients)), i => concat(
   })
 )))
 
+// Entra ID client auth (Api/Auth/Entra): only when the gateway's app registration audience is given.
+var entraEnv = empty(gatewayEntraAudience) ? [] : [
+  {
+    name: 'Gateway__EntraId__Enabled'
+    value: 'true'
+  }
+  {
+    name: 'Gateway__EntraId__TenantId'
+    value: empty(gatewayEntraTenantId) ? tenant().tenantId : gatewayEntraTenantId
+  }
+  {
+    name: 'Gateway__EntraId__Audiences__0'
+    value: gatewayEntraAudience
+  }
+]
+
 // The container apps themselves are not declared here: azd creates and updates them on `azd deploy`
 // from AppHost/infra/api.tmpl.yaml and AppHost/infra/worker.tmpl.yaml (the Aspire AppHost is the azd
 // service, see azure.yaml). Those templates read only the outputs below, by name.
@@ -456,7 +481,7 @@ var clientEnv = flatten(map(range(0, length(gatewayClients)), i => concat(
 // The Api's routing table and clients, as ASP.NET Core command-line configuration
 // (--Gateway:Deployments:0:Name=...): the list grows with regions and clients, and a container's
 // args take a whole list where its env block cannot. Names, endpoints, numbers and key hashes only.
-var gatewayArgs = map(concat(deploymentEnv, clientEnv), setting => '--${replace(setting.name, '__', ':')}=${setting.value}')
+var gatewayArgs = map(concat(deploymentEnv, clientEnv, entraEnv), setting => '--${replace(setting.name, '__', ':')}=${setting.value}')
 
 // Outputs azd stores in the environment (.azure/<env>/.env). None is a secret.
 output AZURE_LOCATION string = location

@@ -19,6 +19,11 @@ param openAiRegions = json(readEnvironmentVariable('AOAI_OPENAI_REGIONS', '[{"lo
 // Gateway clients as JSON: [{"id":"team-a","keyHash":"<HMAC-SHA256 hex>","allowedModels":["gpt-4o"]}]
 param gatewayClients = json(readEnvironmentVariable('AOAI_GATEWAY_CLIENTS', '[]'))
 
+// Optional: Entra ID (keyless) clients. The audience of the gateway's app registration (api://... or its client id)
+// and its tenant (empty = the deployment's tenant); docs/security.md, "Keyless clients".
+param gatewayEntraAudience = readEnvironmentVariable('AOAI_GATEWAY_ENTRA_AUDIENCE', '')
+param gatewayEntraTenantId = readEnvironmentVariable('AOAI_GATEWAY_ENTRA_TENANT_ID', '')
+
 // Required: the key-hash pepper (azd env set AOAI_KEY_HASH_PEPPER "$(openssl rand -base64 32)"). No default: a
 // deployment without one would accept unpeppered hashes.
 param keyHashPepper = readEnvironmentVariable('AOAI_KEY_HASH_PEPPER')

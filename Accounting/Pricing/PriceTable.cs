@@ -62,7 +62,7 @@ public sealed class PriceTable : IPriceTable
 /// <summary>What one usage event costs. <see cref="Cost"/> is null when no price applies: never a silent zero.</summary>
 /// <param name="Model">The canonical priced model, or the name that was looked up when unpriced.</param>
 /// <param name="Cost">USD, exact decimal.</param>
-/// <param name="SavedCost">USD a response-cache hit saved (its saved tokens at the uncached prices).</param>
+/// <param name="SavedCost">USD a response-cache hit saved (its saved tokens at the prices the original answer paid).</param>
 public readonly record struct UsageCost(string Model, decimal? Cost, decimal? SavedCost)
 {
     public bool IsPriced => Cost.HasValue;
@@ -91,17 +91,25 @@ public static class CostCalculator
             return new UsageCost(usage.PriceLookupName, null, null);
         }
 
-        var cost = Calculate(price, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens);
-        var saved = (usage.SavedInputTokens * price.InputPerMillion + usage.SavedOutputTokens * price.OutputPerMillion) / TokensPerUnit;
+        var cost = Calculate(price, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens, usage.AudioInputTokens, usage.AudioOutputTokens);
+        var saved = Calculate(price, usage.SavedInputTokens, usage.SavedCachedInputTokens, usage.SavedOutputTokens);
         return new UsageCost(model, cost, saved);
     }
 
-    /// <summary>The cost of a token count at one price.</summary>
-    public static decimal Calculate(ModelPrice price, long inputTokens, long cachedInputTokens, long outputTokens)
+    /// <summary>
+    /// The cost of a token count at one price: ((in - cin - ain) * input + cin * cachedInput + ain * audioInput
+    /// + (out - aout) * output + aout * audioOutput) / 1M. Audio tokens are parts of the input and output counts; a price
+    /// without audio prices charges them as text. Reasoning tokens are part of the output and cost what output costs.
+    /// </summary>
+    public static decimal Calculate(ModelPrice price, long inputTokens, long cachedInputTokens, long outputTokens,
+        long audioInputTokens = 0, long audioOutputTokens = 0)
     {
-        var uncached = inputTokens - cachedInputTokens;
+        var uncached = inputTokens - cachedInputTokens - audioInputTokens;
         var cachedPrice = price.CachedInputPerMillion ?? price.InputPerMillion;
-        return (uncached * price.InputPerMillion + cachedInputTokens * cachedPrice + outputTokens * price.OutputPerMillion)
+        var audioInputPrice = price.AudioInputPerMillion ?? price.InputPerMillion;
+        var audioOutputPrice = price.AudioOutputPerMillion ?? price.OutputPerMillion;
+        return (uncached * price.InputPerMillion + cachedInputTokens * cachedPrice + audioInputTokens * audioInputPrice
+                + (outputTokens - audioOutputTokens) * price.OutputPerMillion + audioOutputTokens * audioOutputPrice)
                / TokensPerUnit;
     }
 }

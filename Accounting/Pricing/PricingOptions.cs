@@ -40,6 +40,12 @@ public sealed class ModelPrice
     /// <summary>USD per 1M cached input tokens; when not set, cached input is charged at <see cref="InputPerMillion"/>.</summary>
     public decimal? CachedInputPerMillion { get; set; }
 
-    /// <summary>USD per 1M output tokens.</summary>
+    /// <summary>USD per 1M output tokens (reasoning tokens included: they are billed as output).</summary>
     public decimal OutputPerMillion { get; set; }
+
+    /// <summary>USD per 1M audio input tokens (<c>prompt_tokens_details.audio_tokens</c>); not set = <see cref="InputPerMillion"/>.</summary>
+    public decimal? AudioInputPerMillion { get; set; }
+
+    /// <summary>USD per 1M audio output tokens (<c>completion_tokens_details.audio_tokens</c>); not set = <see cref="OutputPerMillion"/>.</summary>
+    public decimal? AudioOutputPerMillion { get; set; }
 }

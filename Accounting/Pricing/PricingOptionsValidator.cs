@@ -55,6 +55,8 @@ public sealed class PricingOptionsValidator : IValidateOptions<PricingOptions>
                 if (price.InputPerMillion < 0) errors.Add($"{pkey}:InputPerMillion must not be negative.");
                 if (price.CachedInputPerMillion < 0) errors.Add($"{pkey}:CachedInputPerMillion must not be negative.");
                 if (price.OutputPerMillion < 0) errors.Add($"{pkey}:OutputPerMillion must not be negative.");
+                if (price.AudioInputPerMillion < 0) errors.Add($"{pkey}:AudioInputPerMillion must not be negative.");
+                if (price.AudioOutputPerMillion < 0) errors.Add($"{pkey}:AudioOutputPerMillion must not be negative.");
             }
         }
 

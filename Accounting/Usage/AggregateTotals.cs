@@ -26,6 +26,15 @@ public class AggregateTotals
     public long SavedInputTokens { get; set; }
     public long SavedOutputTokens { get; set; }
 
+    /// <summary>The part of <see cref="OutputTokens"/> that were reasoning tokens (events of schema version 5 on).</summary>
+    public long ReasoningTokens { get; set; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that were audio.</summary>
+    public long AudioInputTokens { get; set; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were audio.</summary>
+    public long AudioOutputTokens { get; set; }
+
     /// <summary>Requests whose tokens are the gateway's estimate (a stream that ended without a usage chunk).</summary>
     public long EstimatedRequests { get; set; }
 

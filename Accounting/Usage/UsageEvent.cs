@@ -54,6 +54,25 @@ public sealed record UsageEvent(
     /// </summary>
     public bool Estimated { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="OutputTokens"/> that were reasoning tokens (<c>rout</c>, schema version 5 on:
+    /// <c>completion_tokens_details.reasoning_tokens</c>, or <c>output_tokens_details.reasoning_tokens</c> of the
+    /// Responses API). Billed as output tokens; recorded so reports can show them. 0 in older events.
+    /// </summary>
+    public long ReasoningTokens { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that were audio (<c>ain</c>, version 5 on), priced at the audio input price.</summary>
+    public long AudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were audio (<c>aout</c>, version 5 on), priced at the audio output price.</summary>
+    public long AudioOutputTokens { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="SavedInputTokens"/> the original answer had from the prompt cache (<c>scin</c>, version 5 on):
+    /// a hit's saved cost prices them at the cached-input price.
+    /// </summary>
+    public long SavedCachedInputTokens { get; init; }
+
     /// <summary>Whether the request failed from the client's point of view (status 400 or above).</summary>
     public bool IsError => Status >= 400;
 
@@ -75,7 +94,11 @@ public sealed record UsageEvent(
         UsageFields.Deployment, UsageFields.Region, UsageFields.InputTokens, UsageFields.CachedInputTokens,
         UsageFields.OutputTokens, UsageFields.CacheHit, UsageFields.SavedInputTokens, UsageFields.SavedOutputTokens,
         UsageFields.Status, UsageFields.LatencyMs, UsageFields.TimeToFirstByteMs, UsageFields.Stream, UsageFields.Estimated,
+        UsageFields.ReasoningTokens, UsageFields.AudioInputTokens, UsageFields.AudioOutputTokens, UsageFields.SavedCachedInputTokens,
     ];
+
+    /// <summary>Values of a packed event in schema version 4, which ends after <see cref="UsageFields.Estimated"/>.</summary>
+    private const int PackedV4Length = 18;
 
     /// <summary>Values of a packed event in schema versions 2 and 3, which end before <see cref="UsageFields.Estimated"/>.</summary>
     private const int PackedV3Length = 17;
@@ -152,6 +175,10 @@ public sealed record UsageEvent(
         writer.WriteNumberValue(TimeToFirstByteMs);
         writer.WriteNumberValue(Streamed ? 1 : 0);
         writer.WriteNumberValue(Estimated ? 1 : 0);
+        writer.WriteNumberValue(ReasoningTokens);
+        writer.WriteNumberValue(AudioInputTokens);
+        writer.WriteNumberValue(AudioOutputTokens);
+        writer.WriteNumberValue(SavedCachedInputTokens);
         writer.WriteEndArray();
     }
 
@@ -180,7 +207,7 @@ public sealed record UsageEvent(
 
     /// <summary>
     /// Reads a stream entry of any schema version and adds its events to <paramref name="events"/>: one for versions 1
-    /// and 2, up to <see cref="UsageStream.MaxEventsPerEntry"/> for versions 3 and 4. Returns false with a short reason (safe to
+    /// and 2, up to <see cref="UsageStream.MaxEventsPerEntry"/> for versions 3 to 5. Returns false with a short reason (safe to
     /// log: it never contains values), adding nothing, when the entry or any of its events is malformed; such entries are
     /// dead-lettered whole, never retried.
     /// </summary>
@@ -211,7 +238,7 @@ public sealed record UsageEvent(
         }
 
         var version = fields.GetValueOrDefault(UsageFields.Version);
-        if (fields.ContainsKey(UsageFields.Event) || version is "2" or "3" or "4")
+        if (fields.ContainsKey(UsageFields.Event) || version is "2" or "3" or "4" or "5")
         {
             var first = events.Count;
             if (TryUnpack(entry, fields, events, out error))
@@ -233,16 +260,16 @@ public sealed record UsageEvent(
     }
 
     /// <summary>
-    /// Schema versions 2 to 4: exactly the fields <c>v</c> and <c>e</c>; <c>e</c> is one packed event (version 2) or a
-    /// JSON array of them (versions 3 and 4; a version 4 event has one more value, <c>est</c>). Each event's values are checked by the same rules as version 1's fields.
+    /// Schema versions 2 to 5: exactly the fields <c>v</c> and <c>e</c>; <c>e</c> is one packed event (version 2) or a
+    /// JSON array of them (versions 3 to 5; a version 4 event has one more value, <c>est</c>, a version 5 event four more: <c>rout</c>, <c>ain</c>, <c>aout</c>, <c>scin</c>). Each event's values are checked by the same rules as version 1's fields.
     /// </summary>
     private static bool TryUnpack(StreamEntry entry, Dictionary<string, string> fields, List<UsageEvent> events,
         [NotNullWhen(false)] out string? error)
     {
         var version = fields.GetValueOrDefault(UsageFields.Version);
-        if (version is not ("2" or "3" or "4"))
+        if (version is not ("2" or "3" or "4" or "5"))
         {
-            error = $"field '{UsageFields.Event}' belongs to schema versions 2 to 4";
+            error = $"field '{UsageFields.Event}' belongs to schema versions 2 to 5";
             return false;
         }
 
@@ -340,7 +367,7 @@ public sealed record UsageEvent(
         [NotNullWhen(false)] out string? error)
     {
         var fields = new Dictionary<string, string>(Packed.Length + 1, StringComparer.Ordinal) { [UsageFields.Version] = version };
-        var length = version is "2" or "3" ? PackedV3Length : Packed.Length;
+        var length = version switch { "2" or "3" => PackedV3Length, "4" => PackedV4Length, _ => Packed.Length };
         for (var i = 0; i < length; i++)
         {
             if (!reader.Read() || reader.TokenType == System.Text.Json.JsonTokenType.EndArray)
@@ -412,6 +439,25 @@ public sealed record UsageEvent(
         if (!Flag(f, UsageFields.Stream, out var streamed, out error)) return false;
         var estimated = false;
         if (version >= 4 && !Flag(f, UsageFields.Estimated, out estimated, out error)) return false;
+        long reasoning = 0, audioIn = 0, audioOut = 0, savedCached = 0;
+        if (version >= 5)
+        {
+            if (!Long(f, UsageFields.ReasoningTokens, out reasoning, out error)) return false;
+            if (!Long(f, UsageFields.AudioInputTokens, out audioIn, out error)) return false;
+            if (!Long(f, UsageFields.AudioOutputTokens, out audioOut, out error)) return false;
+            if (!Long(f, UsageFields.SavedCachedInputTokens, out savedCached, out error)) return false;
+            if (reasoning > output || audioOut > output)
+            {
+                error = $"field '{UsageFields.ReasoningTokens}' or '{UsageFields.AudioOutputTokens}' exceeds '{UsageFields.OutputTokens}'";
+                return false;
+            }
+
+            if (audioIn > input - Math.Min(cachedInput, input) || savedCached > savedIn)
+            {
+                error = $"field '{UsageFields.AudioInputTokens}' or '{UsageFields.SavedCachedInputTokens}' exceeds the tokens it is part of";
+                return false;
+            }
+        }
 
         if (cachedInput > input)
         {
@@ -429,6 +475,10 @@ public sealed record UsageEvent(
             input, cachedInput, output, hit, savedIn, savedOut, status, latency, ttfb, streamed)
         {
             Estimated = estimated,
+            ReasoningTokens = reasoning,
+            AudioInputTokens = audioIn,
+            AudioOutputTokens = audioOut,
+            SavedCachedInputTokens = savedCached,
         };
         return true;
     }

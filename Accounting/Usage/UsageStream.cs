@@ -25,9 +25,11 @@ public static class UsageStream
     /// The schema version this library writes and the newest it reads. Version 1 had one stream field per value and
     /// version 2 packed one event's values into one field (<see cref="UsageFields.Event"/>); version 3 packs several
     /// events into that field, one entry per append call of the Api; version 4 adds one value to each event,
-    /// <see cref="UsageFields.Estimated"/>. All four are read.
+    /// <see cref="UsageFields.Estimated"/>; version 5 adds four: <see cref="UsageFields.ReasoningTokens"/>,
+    /// <see cref="UsageFields.AudioInputTokens"/>, <see cref="UsageFields.AudioOutputTokens"/> and
+    /// <see cref="UsageFields.SavedCachedInputTokens"/>. All five are read (older events have zeros there).
     /// </summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     /// <summary>The most events one entry may hold (the Api writes at most 64); an entry with more is malformed.</summary>
     public const int MaxEventsPerEntry = 1024;
@@ -66,6 +68,18 @@ public static class UsageFields
 
     /// <summary>Schema version 4 on: 1 when the tokens are the gateway's estimate of a stream without usage.</summary>
     public const string Estimated = "est";
+
+    /// <summary>The part of the output tokens that were reasoning tokens (schema version 5 on).</summary>
+    public const string ReasoningTokens = "rout";
+
+    /// <summary>The part of the input tokens that were audio tokens, priced at the audio input price (version 5 on).</summary>
+    public const string AudioInputTokens = "ain";
+
+    /// <summary>The part of the output tokens that were audio tokens, priced at the audio output price (version 5 on).</summary>
+    public const string AudioOutputTokens = "aout";
+
+    /// <summary>The part of a cache hit's saved input tokens the original answer had from the prompt cache (version 5 on).</summary>
+    public const string SavedCachedInputTokens = "scin";
 
     /// <summary>Added to a dead-lettered entry: why it was rejected.</summary>
     public const string DeadLetterReason = "dead_reason";

@@ -21,7 +21,7 @@ namespace AspireAoai.Api.Apis;
 /// </summary>
 public sealed partial class GatewayHandler
 {
-    private readonly IClientAuthenticator _auth;
+    private readonly ClientAuthentication _auth;
     private readonly RequestBodyReader _bodyReader;
     private readonly DeploymentCatalog _catalog;
     private readonly IRequestAdmission _admission;
@@ -33,7 +33,7 @@ public sealed partial class GatewayHandler
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayHandler> _logger;
 
-    public GatewayHandler(IClientAuthenticator auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
+    public GatewayHandler(ClientAuthentication auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
         ClientGates gates, IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
         ILogger<GatewayHandler> logger)
     {
@@ -65,21 +65,20 @@ public sealed partial class GatewayHandler
         var start = _time.GetTimestamp();
         // Kestrel's trace identifier is unique only within one process; usage events carry the request id to every
         // replica and the Worker, so each request gets a globally unique one, also returned to the client.
-        var requestId = RequestIds.Next();
-        context.TraceIdentifier = requestId;
-        context.Response.Headers[RequestIdHeader] = requestId;
+        // x-request-id and apim-request-id are the gateway's id until an upstream answer brings its own.
+        RequestIds.Assign(context);
         PooledBody? body = null;
         GatewayRequest? request = null;
         ClientGate? entered = null; // holds one of the client's in-flight slots until the request is done
         var reported = false; // set once some step owns this request's usage report
         try
         {
-            var client = _auth.Authenticate(context.Request);
-            if (client is null)
+            var authenticated = await _auth.AuthenticateAsync(context).ConfigureAwait(false);
+            if (authenticated.Client is not { } client)
             {
-                await RejectAsync(context, StatusCodes.Status401Unauthorized,
-                    "Incorrect or missing API key. Send the gateway key in the 'api-key' header or as 'Authorization: Bearer <key>'.",
-                    OpenAiErrors.InvalidRequest, "invalid_api_key").ConfigureAwait(false);
+                await RejectAsync(context, authenticated.Status, authenticated.Message!,
+                    authenticated.Status == StatusCodes.Status401Unauthorized ? OpenAiErrors.InvalidRequest : OpenAiErrors.Server,
+                    authenticated.Code!).ConfigureAwait(false);
                 return;
             }
 
@@ -257,6 +256,7 @@ public sealed partial class GatewayHandler
         {
             SavedInputTokens = hit?.InputTokensSaved ?? 0,
             SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
+            SavedCachedInputTokens = hit?.CachedInputTokensSaved ?? 0,
         });
     }
 

@@ -35,11 +35,12 @@ public static class OpenAiApi
     internal static async Task WriteModelsAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var client = services.GetRequiredService<IClientAuthenticator>().Authenticate(context.Request);
-        if (client is null)
+        var authenticated = await services.GetRequiredService<ClientAuthentication>().AuthenticateAsync(context).ConfigureAwait(false);
+        if (authenticated.Client is not { } client)
         {
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status401Unauthorized,
-                "Incorrect or missing API key.", OpenAiErrors.InvalidRequest, "invalid_api_key").ConfigureAwait(false);
+            await OpenAiErrors.WriteAsync(context, authenticated.Status, authenticated.Message!,
+                authenticated.Status == StatusCodes.Status401Unauthorized ? OpenAiErrors.InvalidRequest : OpenAiErrors.Server,
+                authenticated.Code!).ConfigureAwait(false);
             return;
         }
 

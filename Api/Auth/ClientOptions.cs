@@ -11,6 +11,12 @@ public sealed class ClientOptions
     /// </summary>
     public string KeyHash { get; set; } = "";
 
+    /// <summary>
+    /// How the client is recognised in an Entra ID access token (<c>Gateway:Clients:{i}:EntraId</c>): app ids, object ids or
+    /// app roles; null = keys only. A client with matchers may leave <see cref="KeyHash"/> empty (keyless only).
+    /// </summary>
+    public Entra.ClientEntraOptions? EntraId { get; set; }
+
     /// <summary>Logical models (or deployment names) the client may call; empty means all.</summary>
     public IList<string> AllowedModels { get; set; } = new List<string>();
 
@@ -62,4 +68,7 @@ public sealed class GatewayAuthOptions
     /// store (a Container Apps secret or Key Vault reference, <c>Gateway__KeyHashPepper</c>), never next to the hashes.
     /// </summary>
     public string? KeyHashPepper { get; set; }
+
+    /// <summary>Entra ID (JWT) client authentication beside keys (<c>Gateway:EntraId</c>); off by default.</summary>
+    public Entra.EntraIdOptions EntraId { get; set; } = new();
 }

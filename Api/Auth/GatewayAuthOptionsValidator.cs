@@ -37,7 +37,11 @@ internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) 
                 errors.Add($"{key}:Id '{c.Id}' is used by another client.");
             }
 
-            if (!KeyHasher.IsHash(c.KeyHash))
+            if (string.IsNullOrEmpty(c.KeyHash) && c.EntraId is { HasMatcher: true })
+            {
+                // Keyless: reached only with an Entra ID token (checked below).
+            }
+            else if (!KeyHasher.IsHash(c.KeyHash))
             {
                 errors.Add($"{key}:KeyHash must be the hash of the key (HMAC-SHA256 with Gateway:KeyHashPepper, or SHA-256 without one) as 64 hex characters.");
             }
@@ -75,6 +79,7 @@ internal sealed class GatewayAuthOptionsValidator(IHostEnvironment environment) 
             errors.Add($"Gateway:KeyHashPepper must be at least {MinPepperLength} characters (e.g. openssl rand -base64 32), or empty for unpeppered SHA-256.");
         }
 
+        Entra.EntraIdSettings.Validate(options, environment, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -13,6 +13,7 @@ internal sealed class KeyHashClientAuthenticator : IClientAuthenticator
 {
     private readonly byte[][] _hashes;
     private readonly ClientContext[] _clients;
+    private readonly ClientContext[] _all;
     private readonly byte[]? _adminHash;
     private readonly byte[] _pepper;
 
@@ -20,16 +21,28 @@ internal sealed class KeyHashClientAuthenticator : IClientAuthenticator
     {
         var value = options.Value;
         _pepper = string.IsNullOrEmpty(value.KeyHashPepper) ? [] : System.Text.Encoding.UTF8.GetBytes(value.KeyHashPepper);
-        _hashes = new byte[value.Clients.Count][];
-        _clients = new ClientContext[value.Clients.Count];
+        _all = new ClientContext[value.Clients.Count];
+        var hashes = new List<byte[]>(value.Clients.Count);
+        var keyed = new List<ClientContext>(value.Clients.Count);
         for (var i = 0; i < value.Clients.Count; i++)
         {
-            _hashes[i] = KeyHasher.FromHex(value.Clients[i].KeyHash);
-            _clients[i] = new ClientContext(value.Clients[i]);
+            _all[i] = new ClientContext(value.Clients[i]);
+            // A client reached only with Entra ID tokens has no key.
+            if (!string.IsNullOrEmpty(value.Clients[i].KeyHash))
+            {
+                hashes.Add(KeyHasher.FromHex(value.Clients[i].KeyHash));
+                keyed.Add(_all[i]);
+            }
         }
+
+        _hashes = [.. hashes];
+        _clients = [.. keyed];
 
         _adminHash = string.IsNullOrEmpty(value.AdminKeyHash) ? null : KeyHasher.FromHex(value.AdminKeyHash);
     }
+
+    /// <summary>Every configured client, in configuration order, with or without a key.</summary>
+    internal IReadOnlyList<ClientContext> Clients => _all;
 
     public ClientContext? Authenticate(HttpRequest request)
     {

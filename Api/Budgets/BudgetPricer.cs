@@ -40,11 +40,17 @@ public sealed class BudgetPricer
             return false;
         }
 
-        // Every prompt token at the dearer of the cached and uncached input price (the cache hit is unknown beforehand),
-        // through the settlement's own formula, so the two cannot drift apart.
+        // Every prompt token at the dearest input price (cached, uncached or audio: which applies is unknown beforehand)
+        // and every output token at the dearer of the text and audio output prices, through the settlement's own formula,
+        // so the two cannot drift apart.
         var prompt = Math.Max(0, promptTokens);
-        var cached = price.CachedInputPerMillion > price.InputPerMillion ? prompt : 0;
-        picodollars = SpendKeys.ToPicodollars(CostCalculator.Calculate(price, prompt, cached, outputTokens));
+        var dearest = new ModelPrice
+        {
+            EffectiveFrom = price.EffectiveFrom,
+            InputPerMillion = Math.Max(price.InputPerMillion, Math.Max(price.CachedInputPerMillion ?? 0m, price.AudioInputPerMillion ?? 0m)),
+            OutputPerMillion = Math.Max(price.OutputPerMillion, price.AudioOutputPerMillion ?? 0m),
+        };
+        picodollars = SpendKeys.ToPicodollars(CostCalculator.Calculate(dearest, prompt, 0, outputTokens));
         return true;
     }
 }

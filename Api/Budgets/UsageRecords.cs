@@ -28,7 +28,8 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
     private const string Query =
         "SELECT c.period, c.model, c.deployment, c.requests, c.errors, c.inputTokens, c.cachedInputTokens, c.outputTokens, " +
         "c.cacheHits, c.savedInputTokens, c.savedOutputTokens, c.cost, c.savedCost, c.unpricedRequests, " +
-        "c.estimatedRequests, c.estimatedInputTokens, c.estimatedOutputTokens FROM c " +
+        "c.estimatedRequests, c.estimatedInputTokens, c.estimatedOutputTokens, " +
+        "c.reasoningTokens, c.audioInputTokens, c.audioOutputTokens FROM c " +
         "WHERE c.clientId = @pk AND c.kind = 'usage' AND c.period >= @from AND c.period <= @to";
 
     public async Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
@@ -118,6 +119,9 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
         EstimatedRequests = row.EstimatedRequests,
         EstimatedInputTokens = row.EstimatedInputTokens,
         EstimatedOutputTokens = row.EstimatedOutputTokens,
+        ReasoningTokens = row.ReasoningTokens,
+        AudioInputTokens = row.AudioInputTokens,
+        AudioOutputTokens = row.AudioOutputTokens,
     };
 }
 

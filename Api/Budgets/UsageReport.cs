@@ -30,6 +30,15 @@ public sealed record UsageLine(
 
     /// <summary>The part of <see cref="OutputTokens"/> that was estimated.</summary>
     public long EstimatedOutputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were reasoning tokens (billed as output).</summary>
+    public long ReasoningTokens { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that were audio (priced at the audio input price).</summary>
+    public long AudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were audio (priced at the audio output price).</summary>
+    public long AudioOutputTokens { get; init; }
 }
 
 /// <summary>Sums over lines; costs are exact decimal strings (<c>"0"</c> when nothing was priced).</summary>
@@ -55,6 +64,15 @@ public sealed record UsageTotals(
 
     /// <summary>The part of <see cref="OutputTokens"/> that was estimated.</summary>
     public long EstimatedOutputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were reasoning tokens (billed as output).</summary>
+    public long ReasoningTokens { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that were audio (priced at the audio input price).</summary>
+    public long AudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were audio (priced at the audio output price).</summary>
+    public long AudioOutputTokens { get; init; }
 }
 
 /// <summary>A client's budgets as configured (USD as decimal strings).</summary>
@@ -93,7 +111,7 @@ public sealed record AdminUsageReport(string From, string To, IReadOnlyList<Clie
 internal sealed class UsageSum
 {
     private long _requests, _errors, _input, _cached, _output, _hits, _savedIn, _savedOut, _unpriced;
-    private long _estimatedRequests, _estimatedIn, _estimatedOut;
+    private long _estimatedRequests, _estimatedIn, _estimatedOut, _reasoning, _audioIn, _audioOut;
     private decimal _cost, _saved;
 
     public void Add(UsageLine line)
@@ -101,6 +119,7 @@ internal sealed class UsageSum
         Add(line.Requests, line.Errors, line.InputTokens, line.CachedInputTokens, line.OutputTokens,
             line.CacheHits, line.SavedInputTokens, line.SavedOutputTokens, line.UnpricedRequests, line.Cost, line.SavedCost);
         AddEstimated(line.EstimatedRequests, line.EstimatedInputTokens, line.EstimatedOutputTokens);
+        AddDetails(line.ReasoningTokens, line.AudioInputTokens, line.AudioOutputTokens);
     }
 
     public void Add(UsageTotals totals)
@@ -108,6 +127,14 @@ internal sealed class UsageSum
         Add(totals.Requests, totals.Errors, totals.InputTokens, totals.CachedInputTokens, totals.OutputTokens,
             totals.CacheHits, totals.SavedInputTokens, totals.SavedOutputTokens, totals.UnpricedRequests, totals.Cost, totals.SavedCost);
         AddEstimated(totals.EstimatedRequests, totals.EstimatedInputTokens, totals.EstimatedOutputTokens);
+        AddDetails(totals.ReasoningTokens, totals.AudioInputTokens, totals.AudioOutputTokens);
+    }
+
+    private void AddDetails(long reasoning, long audioIn, long audioOut)
+    {
+        _reasoning += reasoning;
+        _audioIn += audioIn;
+        _audioOut += audioOut;
     }
 
     private void AddEstimated(long requests, long input, long output)
@@ -139,6 +166,9 @@ internal sealed class UsageSum
         EstimatedRequests = _estimatedRequests,
         EstimatedInputTokens = _estimatedIn,
         EstimatedOutputTokens = _estimatedOut,
+        ReasoningTokens = _reasoning,
+        AudioInputTokens = _audioIn,
+        AudioOutputTokens = _audioOut,
     };
 
     internal static decimal Parse(string? value) =>

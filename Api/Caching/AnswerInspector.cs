@@ -4,7 +4,11 @@ using AspireAoai.Api.Parsing;
 namespace AspireAoai.Api.Caching;
 
 /// <summary>What a stored answer saves: its usage.</summary>
-internal readonly record struct AnswerUsage(int InputTokens, int OutputTokens, bool Known = true);
+internal readonly record struct AnswerUsage(int InputTokens, int OutputTokens, bool Known = true)
+{
+    /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>: a hit's saved cost prices them as cached input.</summary>
+    public int CachedInputTokens { get; init; }
+}
 
 /// <summary>
 /// Decides whether a complete response body may be stored: a chat completion whose every choice finished with
@@ -84,7 +88,11 @@ internal static class AnswerInspector
             return new AnswerUsage(0, 0, Known: false);
         }
 
-        return new AnswerUsage(ReadInt(usage, "prompt_tokens"), ReadInt(usage, "completion_tokens"));
+        var input = ReadInt(usage, "prompt_tokens");
+        var cached = usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
+            ? Math.Min(ReadInt(details, "cached_tokens"), input)
+            : 0;
+        return new AnswerUsage(input, ReadInt(usage, "completion_tokens")) { CachedInputTokens = cached };
     }
 
     private static int ReadInt(JsonElement obj, string name)

@@ -43,6 +43,13 @@ public sealed record CacheEntry
     [JsonPropertyName("inputTokens")]
     public int InputTokens { get; init; }
 
+    /// <summary>
+    /// <c>usage.prompt_tokens_details.cached_tokens</c> of the answer: the part of <see cref="InputTokens"/> a hit saves
+    /// at the cached-input price. 0 in entries stored before it was recorded.
+    /// </summary>
+    [JsonPropertyName("cachedInputTokens")]
+    public int CachedInputTokens { get; init; }
+
     /// <summary><c>usage.completion_tokens</c> of the answer.</summary>
     [JsonPropertyName("outputTokens")]
     public int OutputTokens { get; init; }

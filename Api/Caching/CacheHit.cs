@@ -6,8 +6,9 @@ namespace AspireAoai.Api.Caching;
 /// </summary>
 public sealed class CacheHit
 {
-    internal CacheHit(string entryId, string model, int inputTokensSaved, int outputTokensSaved, TimeSpan age)
+    internal CacheHit(string entryId, string model, int inputTokensSaved, int outputTokensSaved, TimeSpan age, int cachedInputTokensSaved = 0)
     {
+        CachedInputTokensSaved = cachedInputTokensSaved;
         EntryId = entryId;
         Model = model;
         InputTokensSaved = inputTokensSaved;
@@ -23,6 +24,9 @@ public sealed class CacheHit
 
     /// <summary>Prompt tokens the upstream call would have used.</summary>
     public int InputTokensSaved { get; }
+
+    /// <summary>The part of <see cref="InputTokensSaved"/> the original answer had from the prompt cache.</summary>
+    public int CachedInputTokensSaved { get; }
 
     /// <summary>Completion tokens the upstream call would have used.</summary>
     public int OutputTokensSaved { get; }

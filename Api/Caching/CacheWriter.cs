@@ -150,6 +150,7 @@ internal sealed class CacheWriter : BackgroundService
             Ttl = ttlSeconds,
             InputTokens = usage.InputTokens,
             OutputTokens = usage.OutputTokens,
+            CachedInputTokens = usage.CachedInputTokens,
             HasUsage = usage.Known,
         };
     }

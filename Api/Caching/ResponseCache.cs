@@ -203,7 +203,7 @@ internal sealed partial class ResponseCache : IResponseCache
             response.Headers.CacheControl = "no-cache";
         }
 
-        request.CacheHit = new CacheHit(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age);
+        request.CacheHit = new CacheHit(entry.Id, entry.Model, entry.InputTokens, entry.OutputTokens, age, entry.CachedInputTokens);
         http.Response.OnStarting(CacheHitCostHeaders, request);
         _metrics.Hit(plan.Model, entry.InputTokens, entry.OutputTokens);
         CacheLog.LookupResult(_logger, "hit", plan.ClientId, plan.Key);
@@ -217,6 +217,7 @@ internal sealed partial class ResponseCache : IResponseCache
         {
             SavedInputTokens = entry.InputTokens,
             SavedOutputTokens = entry.OutputTokens,
+            SavedCachedInputTokens = entry.CachedInputTokens,
         });
         return true;
     }
@@ -230,7 +231,8 @@ internal sealed partial class ResponseCache : IResponseCache
         {
             var pricer = context.RequestServices.GetRequiredService<UsagePricer>();
             var time = context.RequestServices.GetRequiredService<TimeProvider>();
-            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved);
+            var priced = pricer.Price(request.Pool.Model, responseModel: null, time.GetUtcNow(), 0, 0, 0, hit.InputTokensSaved, hit.OutputTokensSaved,
+                savedCachedInputTokens: hit.CachedInputTokensSaved);
             var headers = context.Response.Headers;
             headers[CostHeaders.Cost] = priced.Cost is null ? CostHeaders.UnpricedValue : "0";
             headers[CostHeaders.Saved] = CostHeaders.Format(priced.SavedCost);

@@ -334,6 +334,7 @@ public sealed partial class UpstreamForwarder
         var prompt = TokenEstimator.CountPrompt(request.Operation, TokenEstimator.ForModel(request.Pool.Model), request.Body.Span);
         state.InputTokens = (int)Math.Min(int.MaxValue, prompt);
         state.CachedInputTokens = 0;
+        state.AudioInputTokens = state.AudioOutputTokens = state.ReasoningTokens = 0;
         state.OutputTokens = (int)Math.Min(int.MaxValue, observer.CountedOutputTokens());
         state.Estimated = true;
     }
@@ -343,7 +344,7 @@ public sealed partial class UpstreamForwarder
     {
         state.PricedAt ??= _time.GetUtcNow();
         return _pricer.Price(request.Pool.Model, state.ResponseModel, state.PricedAt.Value, state.InputTokens, state.CachedInputTokens,
-            state.OutputTokens).Cost;
+            state.OutputTokens, audioInputTokens: state.AudioInputTokens, audioOutputTokens: state.AudioOutputTokens).Cost;
     }
 
     private enum RelayEnd

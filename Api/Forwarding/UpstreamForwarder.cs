@@ -73,6 +73,7 @@ public sealed partial class UpstreamForwarder
         var upstreamBody = request.Body;
         byte[]? rewritten = null;
         if (StreamUsageRequest.ShouldInject(request.Operation, request.Parsed, request.ApiVersion ?? _upstreamApiVersion)
+            && !StreamUsageExemptions.RejectsStreamOptions(request.Body.Span)
             && StreamUsageRequest.Rewrite(request.Body.Span) is { } rewrite)
         {
             rewritten = rewrite.Buffer;
@@ -128,8 +129,7 @@ public sealed partial class UpstreamForwarder
                 ForwardingLog.FailingOver(_logger, request.Client.Id, previous.Name, deployment.Name);
             }
 
-            var attemptBody = request.Operation == OperationKind.Responses ? Responses.ResponsesUpstreamBody.For(upstreamBody, deployment) : upstreamBody;
-            var outcome = await AttemptAsync(client, request, attemptBody, deployment, state.Attempts,
+            var outcome = await AttemptAsync(client, request, upstreamBody, deployment, state.Attempts,
                 attemptTimeout < remaining ? attemptTimeout : remaining, state).ConfigureAwait(false);
             if (outcome != AttemptOutcome.Failed)
             {
@@ -162,8 +162,15 @@ public sealed partial class UpstreamForwarder
         HttpResponseMessage? response = null;
         byte[]? buffer = null;
         Stream? body = null;
+        byte[]? v1Body = null; // this attempt's body on the v1 surface (every Responses call), when its model had to change
         try
         {
+            if ((deployment.UsesV1Api || request.Operation == OperationKind.Responses) && V1ModelBody.Rewrite(upstreamBody.Span, deployment) is { } v1)
+            {
+                v1Body = v1.Buffer;
+                upstreamBody = v1.Buffer.AsMemory(0, v1.Length);
+            }
+
             using var message = new HttpRequestMessage(HttpMethod.Post, deployment.GetUri(request.Operation, request.ApiVersion))
             {
                 Content = new ReadOnlyMemoryContent(upstreamBody),
@@ -278,6 +285,11 @@ public sealed partial class UpstreamForwarder
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (v1Body is not null)
+            {
+                ArrayPool<byte>.Shared.Return(v1Body);
             }
 
             if (body is not null)
@@ -422,6 +434,9 @@ public sealed partial class UpstreamForwarder
             state.PricedAt ?? _time.GetUtcNow())
         {
             Estimated = state.Estimated,
+            ReasoningTokens = state.ReasoningTokens,
+            AudioInputTokens = state.AudioInputTokens,
+            AudioOutputTokens = state.AudioOutputTokens,
         });
     }
 
@@ -462,9 +477,6 @@ public sealed partial class UpstreamForwarder
         /// <summary>Responses: the id of the response was recorded with its deployment.</summary>
         public bool OwnerRecorded;
 
-        /// <summary>Responses: <c>output_tokens_details.reasoning_tokens</c>, part of <see cref="OutputTokens"/>.</summary>
-        public int? ReasoningTokens;
-
         /// <summary>Why an attempt failed inside this gateway (<see cref="LocalFault"/>), null when none did.</summary>
         public string? LocalFault;
 
@@ -477,6 +489,9 @@ public sealed partial class UpstreamForwarder
         public int InputTokens;
         public int OutputTokens;
         public int CachedInputTokens;
+        public int AudioInputTokens;
+        public int AudioOutputTokens;
+        public int ReasoningTokens;
         public string? ResponseModel;
 
         /// <summary>When the cost header was computed: the usage event is priced at the same moment.</summary>
@@ -492,7 +507,9 @@ public sealed partial class UpstreamForwarder
             InputTokens = observer.InputTokens ?? 0;
             OutputTokens = observer.OutputTokens ?? 0;
             CachedInputTokens = observer.CachedInputTokens ?? 0;
-            ReasoningTokens = observer.ReasoningTokens;
+            AudioInputTokens = observer.AudioInputTokens ?? 0;
+            AudioOutputTokens = observer.AudioOutputTokens ?? 0;
+            ReasoningTokens = observer.ReasoningTokens ?? 0;
             ResponseModel = observer.ResponseModel;
             UsageKnown = observer.InputTokens is not null || observer.OutputTokens is not null;
         }

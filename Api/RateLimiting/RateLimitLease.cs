@@ -44,7 +44,8 @@ public sealed class RateLimitLease
         }
 
         var actual = (long)usage.InputTokens + usage.OutputTokens;
-        if (usage.Status is (>= 200 and < 300) or ClientClosedRequest && actual == 0)
+        // A response-cache hit used no upstream tokens: its TPM charge goes back to 0 (its request still counts for RPM).
+        if (!usage.CacheHit && usage.Status is (>= 200 and < 300) or ClientClosedRequest && actual == 0)
         {
             // Usage unknown (an upstream that sent none, or a client that left before any of it was counted): the
             // estimate stays, an upper bound. A client that leaves does not get its charge back: the deployment may

@@ -46,21 +46,34 @@ public sealed class Deployment
         var escaped = Uri.EscapeDataString(AzureDeployment);
         _chatPrefix = $"{endpoint}openai/deployments/{escaped}/chat/completions?api-version=";
         _embeddingsPrefix = $"{endpoint}openai/deployments/{escaped}/embeddings?api-version=";
-        _defaultApiVersion = defaultApiVersion;
-        _chatDefault = new Uri(_chatPrefix + defaultApiVersion);
-        // Azure's v1 Responses path: no api-version, the body's model names the deployment (see Forwarding/ResponsesBody).
+        UsesV1Api = options.UseV1Api;
+        _defaultApiVersion = options.ApiVersion ?? defaultApiVersion;
+        ApiVersion = UsesV1Api ? null : _defaultApiVersion;
+        _chatDefault = new Uri(UsesV1Api ? $"{endpoint}openai/v1/chat/completions" : _chatPrefix + _defaultApiVersion);
+        _embeddingsDefault = new Uri(UsesV1Api ? $"{endpoint}openai/v1/embeddings" : _embeddingsPrefix + _defaultApiVersion);
+        _deploymentJson = System.Text.Json.JsonEncodedText.Encode(AzureDeployment);
+        // Azure's v1 Responses path: no api-version, the body's model names the deployment (Forwarding/V1ModelBody).
         ResponsesBase = endpoint + "openai/v1/responses";
         _responses = new Uri(ResponsesBase);
-        _embeddingsDefault = new Uri(_embeddingsPrefix + defaultApiVersion);
         _chatSpanName = "chat " + Model;
         _embeddingsSpanName = "embeddings " + Model;
         NameHeader = new Microsoft.Extensions.Primitives.StringValues(Name);
     }
 
+    private readonly System.Text.Json.JsonEncodedText _deploymentJson;
     private readonly Uri _responses;
 
     /// <summary><c>{endpoint}openai/v1/responses</c>: the Responses API of this deployment's resource.</summary>
     internal string ResponsesBase { get; }
+
+    /// <summary>True when this deployment is called on the <c>/openai/v1/</c> surface, where the body's <c>model</c> names it.</summary>
+    public bool UsesV1Api { get; }
+
+    /// <summary>The api-version sent when the client names none; null on the v1 surface.</summary>
+    public string? ApiVersion { get; }
+
+    /// <summary>The deployment name as a JSON string value, for the v1 surface's <c>model</c>.</summary>
+    internal System.Text.Json.JsonEncodedText DeploymentJson => _deploymentJson;
 
     private readonly string _chatSpanName;
     private readonly string _embeddingsSpanName;
@@ -110,7 +123,7 @@ public sealed class Deployment
             return _responses;
         }
 
-        if (apiVersion is null || apiVersion == _defaultApiVersion)
+        if (UsesV1Api || apiVersion is null || apiVersion == _defaultApiVersion)
         {
             return operation == OperationKind.Embeddings ? _embeddingsDefault : _chatDefault;
         }

@@ -29,6 +29,20 @@ public sealed class DeploymentOptions
     public int? CapacityTpm { get; set; }
 
     public int? CapacityRpm { get; set; }
+
+    /// <summary>
+    /// api-version sent to this deployment when the client names none (OpenAI-style <c>/v1</c> calls); null =
+    /// <see cref="UpstreamOptions.UpstreamApiVersion"/>. Models that need a newer version than the global one (o-series,
+    /// the gpt-5 family) set it here, e.g. <c>2025-04-01-preview</c>.
+    /// </summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>
+    /// True: call the resource's <c>/openai/v1/</c> surface (no api-version; the body's <c>model</c> names
+    /// <see cref="Deployment"/>, rewritten when the client named the logical model) instead of the dated
+    /// <c>/openai/deployments/{deployment}/...?api-version=</c> one. Azure-style clients' api-versions are then not sent.
+    /// </summary>
+    public bool UseV1Api { get; set; }
 }
 
 /// <summary>The upstream deployments and how they are called (section <c>Gateway</c>).</summary>

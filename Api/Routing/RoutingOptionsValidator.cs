@@ -104,6 +104,16 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
                 errors.Add($"{key}:ApiKey is empty; remove it to use managed identity.");
             }
 
+            if (d.ApiVersion is not null && !IsApiVersion(d.ApiVersion))
+            {
+                errors.Add($"{key}:ApiVersion must look like 2024-10-21 or 2025-04-01-preview (leave it out for Gateway:UpstreamApiVersion).");
+            }
+
+            if (d.UseV1Api && d.ApiVersion is not null)
+            {
+                errors.Add($"{key}:ApiVersion and {key}:UseV1Api exclude each other: the v1 surface takes no api-version.");
+            }
+
             if (d.CapacityTpm is < 0 || d.CapacityRpm is < 0)
             {
                 errors.Add($"{key}:CapacityTpm and CapacityRpm must not be negative.");

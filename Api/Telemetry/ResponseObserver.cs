@@ -82,10 +82,17 @@ public sealed class ResponseObserver : IDisposable
     /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>.</summary>
     public int? CachedInputTokens { get; private set; }
 
+    /// <summary><c>usage.prompt_tokens_details.audio_tokens</c>.</summary>
+    public int? AudioInputTokens { get; private set; }
+
+    /// <summary><c>usage.completion_tokens_details.audio_tokens</c>.</summary>
+    public int? AudioOutputTokens { get; private set; }
+
     /// <summary>
-    /// <c>usage.output_tokens_details.reasoning_tokens</c> of a Responses answer (part of <see cref="OutputTokens"/>).
-    /// A Responses answer's usage (<c>input_tokens</c>, <c>output_tokens</c>, <c>input_tokens_details</c>) fills the
-    /// same properties as chat's, whether at the root of a JSON body or in the <c>response</c> of an SSE event.
+    /// <c>usage.completion_tokens_details.reasoning_tokens</c> (chat) or <c>usage.output_tokens_details.reasoning_tokens</c>
+    /// (Responses), part of <see cref="OutputTokens"/>. A Responses answer's usage (<c>input_tokens</c>,
+    /// <c>output_tokens</c>, <c>input_tokens_details</c>) fills the same properties as chat's, whether at the root of a
+    /// JSON body or in the <c>response</c> of an SSE event.
     /// </summary>
     public int? ReasoningTokens { get; private set; }
 
@@ -345,7 +352,7 @@ public sealed class ResponseObserver : IDisposable
     {
         (Kind.Root, Prop.Usage, false) => Kind.Usage,
         (Kind.Usage, Prop.PromptTokensDetails, false) => Kind.PromptDetails,
-        (Kind.Usage, Prop.OutputTokensDetails, false) => Kind.OutputDetails,
+        (Kind.Usage, Prop.CompletionTokensDetails, false) => Kind.CompletionDetails,
         (Kind.Root, Prop.Response, false) => Kind.Root, // a Responses SSE event's response: read as a JSON answer's root
         (Kind.Root, Prop.IncompleteDetails, false) => Kind.Incomplete,
         (Kind.Root, Prop.Choices, true) => Kind.Choices,
@@ -387,12 +394,14 @@ public sealed class ResponseObserver : IDisposable
                 if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8)) return Prop.PromptTokens;
                 if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8)) return Prop.CompletionTokens;
                 if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8)) return Prop.PromptTokensDetails;
-                if (reader.ValueTextEquals("output_tokens_details"u8)) return Prop.OutputTokensDetails;
+                if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8)) return Prop.CompletionTokensDetails;
                 return Prop.None;
             case Kind.PromptDetails:
-                return reader.ValueTextEquals("cached_tokens"u8) ? Prop.CachedTokens : Prop.None;
-            case Kind.OutputDetails:
-                return reader.ValueTextEquals("reasoning_tokens"u8) ? Prop.ReasoningTokens : Prop.None;
+                if (reader.ValueTextEquals("cached_tokens"u8)) return Prop.CachedTokens;
+                return reader.ValueTextEquals("audio_tokens"u8) ? Prop.AudioInputTokens : Prop.None;
+            case Kind.CompletionDetails:
+                if (reader.ValueTextEquals("reasoning_tokens"u8)) return Prop.ReasoningTokens;
+                return reader.ValueTextEquals("audio_tokens"u8) ? Prop.AudioOutputTokens : Prop.None;
             case Kind.Incomplete:
                 // Why a response stopped early (max_output_tokens, content_filter): its finish reason.
                 return reader.ValueTextEquals("reason"u8) ? Prop.FinishReason : Prop.None;
@@ -458,6 +467,12 @@ public sealed class ResponseObserver : IDisposable
                 break;
             case Prop.CachedTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var cached):
                 CachedInputTokens = cached;
+                break;
+            case Prop.AudioInputTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var audioIn):
+                AudioInputTokens = audioIn;
+                break;
+            case Prop.AudioOutputTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var audioOut):
+                AudioOutputTokens = audioOut;
                 break;
             case Prop.ReasoningTokens when reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var reasoning):
                 ReasoningTokens = reasoning;
@@ -577,6 +592,8 @@ public sealed class ResponseObserver : IDisposable
         InputTokens = null;
         OutputTokens = null;
         CachedInputTokens = null;
+        AudioInputTokens = null;
+        AudioOutputTokens = null;
         ReasoningTokens = null;
         ErrorCode = null;
         CompletionFiltered = false;
@@ -591,6 +608,7 @@ public sealed class ResponseObserver : IDisposable
         Root,
         Usage,
         PromptDetails,
+        CompletionDetails,
         Choices,
         Choice,
         PromptFilters,
@@ -605,7 +623,6 @@ public sealed class ResponseObserver : IDisposable
         ToolCalls,
         ToolCall,
         Function,
-        OutputDetails,
         Incomplete,
     }
 
@@ -622,6 +639,10 @@ public sealed class ResponseObserver : IDisposable
         CompletionTokens,
         PromptTokensDetails,
         CachedTokens,
+        CompletionTokensDetails,
+        AudioInputTokens,
+        AudioOutputTokens,
+        ReasoningTokens,
         FinishReason,
         ContentFilterResults,
         ContentFilterResult,
@@ -641,7 +662,5 @@ public sealed class ResponseObserver : IDisposable
         ResponseDelta,
         Response,
         IncompleteDetails,
-        OutputTokensDetails,
-        ReasoningTokens,
     }
 }

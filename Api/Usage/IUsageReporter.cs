@@ -31,6 +31,22 @@ public sealed record UsageRecord(
     /// admission plus the completion tokens of the text relayed.
     /// </summary>
     public bool Estimated { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="OutputTokens"/> that were reasoning tokens, from whichever usage the upstream sent (chat
+    /// <c>completion_tokens_details.reasoning_tokens</c>, Responses <c>output_tokens_details.reasoning_tokens</c>).
+    /// Recorded in the usage event (<c>rout</c>) and shown by <c>/v1/usage</c>; billed as output.
+    /// </summary>
+    public int ReasoningTokens { get; init; }
+
+    /// <summary>The part of <see cref="InputTokens"/> that were audio (<c>prompt_tokens_details.audio_tokens</c>).</summary>
+    public int AudioInputTokens { get; init; }
+
+    /// <summary>The part of <see cref="OutputTokens"/> that were audio (<c>completion_tokens_details.audio_tokens</c>).</summary>
+    public int AudioOutputTokens { get; init; }
+
+    /// <summary>The part of <see cref="SavedInputTokens"/> the cached answer had from the prompt cache (priced as cached input).</summary>
+    public long SavedCachedInputTokens { get; init; }
 }
 
 /// <summary>

@@ -105,6 +105,11 @@ public sealed partial class RedisUsageReporter : IUsageReporter
             usage.Stream)
         {
             Estimated = usage.Estimated,
+            // Parts of the counts they belong to, whatever a usage source sent: the Worker refuses an event where they are not.
+            ReasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, usage.OutputTokens),
+            AudioInputTokens = Math.Clamp(usage.AudioInputTokens, 0, Math.Max(0, usage.InputTokens - usage.CachedInputTokens)),
+            AudioOutputTokens = Math.Clamp(usage.AudioOutputTokens, 0, usage.OutputTokens),
+            SavedCachedInputTokens = Math.Clamp(usage.SavedCachedInputTokens, 0, usage.SavedInputTokens),
         };
         return new PendingUsage(usageEvent, priced.Cost)
         {

@@ -33,6 +33,12 @@ internal sealed class UpstreamDeployment
 
     public int? CapacityRpm { get; set; }
 
+    /// <summary>api-version for OpenAI-style calls to this deployment (o-series, gpt-5); null = the Api's global one.</summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>Call the resource's <c>/openai/v1/</c> surface (no api-version).</summary>
+    public bool UseV1Api { get; set; }
+
     /// <summary>Copies the deployment into the Api's environment as <c>Gateway__Deployments__{index}__*</c>.</summary>
     public void WriteTo(IDictionary<string, object> environment, int index, object? endpoint = null)
     {
@@ -57,6 +63,16 @@ internal sealed class UpstreamDeployment
         if (CapacityRpm is { } rpm)
         {
             environment[prefix + "CapacityRpm"] = rpm.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (!string.IsNullOrEmpty(ApiVersion))
+        {
+            environment[prefix + "ApiVersion"] = ApiVersion;
+        }
+
+        if (UseV1Api)
+        {
+            environment[prefix + "UseV1Api"] = "true";
         }
     }
 }

@@ -40,6 +40,14 @@ internal sealed partial class RequestAdmission(
         HttpContext context, Deployment deployment, Operation operation, string apiVersion, int tokenCost, bool enforceCapacity)
     {
         stats.RecordRequest(deployment.Name);
+        stats.RecordApiVersion(deployment.Name, apiVersion);
+        if (deployment.RefusesApiVersion(apiVersion))
+        {
+            // Azure's answer when a model needs a newer api-version than the call names (o-series, gpt-5 family).
+            await AzureErrors.BadRequest(context,
+                $"Model {deployment.Model} is enabled only for api versions {deployment.MinApiVersion} and later", "api-version", "BadRequest");
+            return AdmissionOutcome.Answered;
+        }
 
         var filtered = false;
         var cut = false;

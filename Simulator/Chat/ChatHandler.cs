@@ -123,7 +123,7 @@ internal sealed class ChatHandler(
         }
 
         await latency.WholeAnswerAsync(longest, context.RequestAborted, mostPieces);
-        stats.RecordTokens(deployment.Name, promptTokens, completion.CompletionTokens);
+        stats.RecordTokens(deployment.Name, promptTokens, completion.CompletionTokens + deployment.ReasoningTokens);
         if (cut)
         {
             await JsonAnswer.WriteCutAsync(context, completion, static (writer, c) => ChatJson.WriteCompletion(writer, c));

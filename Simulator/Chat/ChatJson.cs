@@ -37,18 +37,20 @@ internal static class ChatJson
         writer.WriteString("object", "chat.completion");
         ContentFilterJson.WritePromptFilterResults(writer);
         writer.WriteString("system_fingerprint", completion.Deployment.SystemFingerprint);
-        WriteUsage(writer, completion.PromptTokens, completion.CompletionTokens);
+        WriteUsage(writer, completion.PromptTokens, completion.CompletionTokens, completion.Deployment.ReasoningTokens);
         writer.WriteEndObject();
     }
 
-    public static void WriteUsage(Utf8JsonWriter writer, int promptTokens, int completionTokens)
+    /// <summary>The usage object; <paramref name="reasoningTokens"/>, a reasoning model's hidden tokens, are billed in <c>completion_tokens</c> and reported apart.</summary>
+    public static void WriteUsage(Utf8JsonWriter writer, int promptTokens, int completionTokens, int reasoningTokens = 0)
     {
+        completionTokens += reasoningTokens;
         writer.WriteStartObject("usage");
         writer.WriteNumber("completion_tokens", completionTokens);
         writer.WriteStartObject("completion_tokens_details");
         writer.WriteNumber("accepted_prediction_tokens", 0);
         writer.WriteNumber("audio_tokens", 0);
-        writer.WriteNumber("reasoning_tokens", 0);
+        writer.WriteNumber("reasoning_tokens", reasoningTokens);
         writer.WriteNumber("rejected_prediction_tokens", 0);
         writer.WriteEndObject();
         writer.WriteNumber("prompt_tokens", promptTokens);

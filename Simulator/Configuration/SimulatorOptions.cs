@@ -75,6 +75,18 @@ public sealed class DeploymentOptions
 
     /// <summary>Requests per minute over a sliding 60 s window.</summary>
     public int Rpm { get; set; } = DeploymentDefaults.Rpm;
+
+    /// <summary>
+    /// The oldest dated api-version the model accepts (e.g. <c>2024-12-01-preview</c> for o-series models); older ones
+    /// get Azure's 400. Null accepts every version; v1 calls (no api-version) are always accepted.
+    /// </summary>
+    public string? MinApiVersion { get; set; }
+
+    /// <summary>
+    /// Reasoning tokens a reasoning model (o-series, gpt-5) spends on every chat answer before it writes: added to
+    /// <c>completion_tokens</c> and reported as <c>completion_tokens_details.reasoning_tokens</c>. Default 0.
+    /// </summary>
+    public int ReasoningTokens { get; set; }
 }
 
 /// <summary>Defaults applied when a deployment leaves a value out, or when none is configured at all.</summary>

@@ -19,6 +19,10 @@ public sealed class SimulatorStats
     public void RecordFault(string deployment, FaultKind kind) => Interlocked.Increment(ref For(deployment).Faults[(int)kind]);
 
     /// <summary>The capacity limiter refused the request.</summary>
+    /// <summary>The api-version a request named (<c>v1</c> for the v1 routes), counted per deployment.</summary>
+    public void RecordApiVersion(string deployment, string apiVersion) =>
+        For(deployment).ApiVersions.AddOrUpdate(apiVersion, 1, static (_, n) => n + 1);
+
     public void RecordThrottled(string deployment) => Interlocked.Increment(ref For(deployment).Throttled);
 
     /// <summary>
@@ -68,7 +72,10 @@ public sealed class SimulatorStats
                 faults,
                 statusCodes,
                 Interlocked.Read(ref counters.PromptTokens),
-                Interlocked.Read(ref counters.CompletionTokens));
+                Interlocked.Read(ref counters.CompletionTokens))
+            {
+                ApiVersions = new SortedDictionary<string, long>(counters.ApiVersions, StringComparer.Ordinal),
+            };
         }
 
         return new StatsSnapshot(total, deployments);
@@ -88,6 +95,7 @@ public sealed class SimulatorStats
     {
         public readonly long[] Faults = new long[Fault.Names.Length];
         public readonly ConcurrentDictionary<int, long> StatusCodes = new();
+        public readonly ConcurrentDictionary<string, long> ApiVersions = new(StringComparer.Ordinal);
         public long Requests;
         public long Throttled;
         public long PromptTokens;
@@ -113,4 +121,8 @@ public sealed record DeploymentStats(
     IReadOnlyDictionary<string, long> Faults,
     IReadOnlyDictionary<string, long> StatusCodes,
     long PromptTokens,
-    long CompletionTokens);
+    long CompletionTokens)
+{
+    /// <summary>Requests by the api-version they named (<c>v1</c> for the v1 routes).</summary>
+    public IReadOnlyDictionary<string, long> ApiVersions { get; init; } = new Dictionary<string, long>();
+}

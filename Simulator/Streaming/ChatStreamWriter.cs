@@ -23,7 +23,7 @@ internal static class ChatStreamWriter
 
         WritePromptFilterChunk(sse.BeginEvent());
         await sse.EndEventAsync();
-        stats.RecordTokens(deployment, completion.PromptTokens, 0);
+        stats.RecordTokens(deployment, completion.PromptTokens, completion.Deployment.ReasoningTokens);
 
         await latency.FirstTokenAsync(context.RequestAborted);
 
@@ -125,7 +125,7 @@ internal static class ChatStreamWriter
             writer.WriteStartArray("choices");
             writer.WriteEndArray();
             WriteChunkIdentity(writer, completion);
-            ChatJson.WriteUsage(writer, completion.PromptTokens, completion.CompletionTokens);
+            ChatJson.WriteUsage(writer, completion.PromptTokens, completion.CompletionTokens, completion.Deployment.ReasoningTokens);
             writer.WriteEndObject();
             await sse.EndEventAsync();
         }

@@ -92,6 +92,9 @@ public sealed class AggregateDocument : AggregateTotals
             if (u.CacheHit) CacheHits++;
             SavedInputTokens += u.SavedInputTokens;
             SavedOutputTokens += u.SavedOutputTokens;
+            ReasoningTokens += u.ReasoningTokens;
+            AudioInputTokens += u.AudioInputTokens;
+            AudioOutputTokens += u.AudioOutputTokens;
             if (u.Streamed) StreamedRequests++;
             if (u.Estimated)
             {

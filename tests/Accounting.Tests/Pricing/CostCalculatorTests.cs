@@ -6,7 +6,7 @@ namespace AspireAoai.Accounting.Tests.Pricing;
 
 public class CostCalculatorTests
 {
-    private static readonly DateTimeOffset June2024 = new(2024, 6, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Jan2025 = new(2025, 1, 15, 12, 0, 0, TimeSpan.Zero);
 
     private static PriceTable Defaults()
     {
@@ -17,7 +17,7 @@ public class CostCalculatorTests
 
     internal static UsageEvent Event(string model = "gpt-4o", long input = 0, long cached = 0, long output = 0,
         DateTimeOffset? at = null, string priced = "", string dep = "dep-a", long savedIn = 0, long savedOut = 0) =>
-        new("req-1", at ?? June2024, "client-a", model, priced, dep, "eastus", input, cached, output,
+        new("req-1", at ?? Jan2025, "client-a", model, priced, dep, "eastus", input, cached, output,
             savedIn > 0 || savedOut > 0, savedIn, savedOut, 200, 120, 40, false);
 
     [Fact]
@@ -26,7 +26,7 @@ public class CostCalculatorTests
         var cost = CostCalculator.Calculate(Event(input: 1_000_000, output: 1_000_000), Defaults());
 
         Assert.Equal("gpt-4o", cost.Model);
-        Assert.Equal(20.00m, cost.Cost);
+        Assert.Equal(12.50m, cost.Cost);
     }
 
     [Fact]
@@ -41,10 +41,10 @@ public class CostCalculatorTests
     [Fact]
     public void CachedInput_IsChargedAtTheCachedPrice_AndTheRestAtTheInputPrice()
     {
-        // 1000 uncached * 5.00 + 3000 cached * 2.50 + 500 * 15.00, per 1M
+        // 1000 uncached * 2.50 + 3000 cached * 1.25 + 500 * 10.00, per 1M
         var cost = CostCalculator.Calculate(Event(input: 4000, cached: 3000, output: 500), Defaults());
 
-        Assert.Equal((1000 * 5.00m + 3000 * 2.50m + 500 * 15.00m) / 1_000_000m, cost.Cost);
+        Assert.Equal((1000 * 2.50m + 3000 * 1.25m + 500 * 10.00m) / 1_000_000m, cost.Cost);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public class CostCalculatorTests
         var unknownPriced = CostCalculator.Calculate(Event("gpt-4o", input: 1_000_000, priced: "gpt-4o-2030-01-01"), table);
 
         Assert.Equal("gpt-4o", byAlias.Model);
-        Assert.Equal(5m, byAlias.Cost);
+        Assert.Equal(2.5m, byAlias.Cost);
         Assert.Null(unknownPriced.Cost);
     }
 
@@ -130,7 +130,7 @@ public class CostCalculatorTests
         var cost = CostCalculator.Calculate(Event(savedIn: 1_000_000, savedOut: 1_000_000), Defaults());
 
         Assert.Equal(0m, cost.Cost);
-        Assert.Equal(20m, cost.SavedCost);
+        Assert.Equal(12.5m, cost.SavedCost);
     }
 
     [Fact]

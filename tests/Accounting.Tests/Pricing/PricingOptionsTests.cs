@@ -22,9 +22,9 @@ public class PricingOptionsTests
         var table = sp.GetRequiredService<IPriceTable>();
 
         Assert.True(table.TryGetPrice("gpt-4o", DateTimeOffset.UtcNow, out _, out var gpt4o));
-        Assert.Equal(5.00m, gpt4o.InputPerMillion);
-        Assert.Equal(2.50m, gpt4o.CachedInputPerMillion);
-        Assert.Equal(15.00m, gpt4o.OutputPerMillion);
+        Assert.Equal(2.50m, gpt4o.InputPerMillion);
+        Assert.Equal(1.25m, gpt4o.CachedInputPerMillion);
+        Assert.Equal(10.00m, gpt4o.OutputPerMillion);
         Assert.True(table.TryGetPrice("gpt-4o-mini-2024-07-18", DateTimeOffset.UtcNow, out var mini, out _));
         Assert.Equal("gpt-4o-mini", mini);
         Assert.True(table.TryGetPrice("text-embedding-3-large", DateTimeOffset.UtcNow, out _, out var embed));

@@ -32,6 +32,27 @@ public class UsageEventTests
 
     private static NameValueEntry[] PackedEventsV4(string json) => [new("v", 4), new("e", json)];
 
+    private static NameValueEntry[] PackedEventsV5(string json) => [new("v", 5), new("e", json)];
+
+    /// <summary>An event packed as version 4 did: the version 5 form without its last four values.</summary>
+    private static string PackedVersion4(UsageEvent e)
+    {
+        var packed = PackedNow(e);
+        Assert.EndsWith(",0,0,0,0]", packed, StringComparison.Ordinal);
+        return packed[..^9] + "]";
+    }
+
+    private static string PackedNow(UsageEvent e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            e.WritePacked(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private const string GoodEvent = """["r",1732000000123,"c","m","","","",1,0,1,0,0,0,200,1,1,0]""";
 
     /// <summary>The entry as schema version 2 wrote it (one packed event), as older replicas still may.</summary>
@@ -40,13 +61,7 @@ public class UsageEventTests
     /// <summary>An event packed as versions 2 and 3 did: the version 4 form without its last value (<c>est</c>).</summary>
     private static string PackedBeforeVersion4(UsageEvent e)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            e.WritePacked(writer);
-        }
-
-        var packed = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var packed = PackedVersion4(e);
         Assert.EndsWith(",0]", packed, StringComparison.Ordinal);
         return packed[..^3] + "]";
     }
@@ -64,18 +79,18 @@ public class UsageEventTests
         var fields = Sample.ToStreamFields();
 
         Assert.Equal(["v", "e"], fields.Select(f => (string)f.Name!));
-        Assert.Equal("4", (string?)fields[0].Value);
-        Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1,0]]""",
+        Assert.Equal("5", (string?)fields[0].Value);
+        Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1,0,0,0,0,0]]""",
             (string?)fields[1].Value);
         Assert.Equal(["rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
-            "status", "lat", "ttfb", "stream", "est"], UsageEvent.PackedOrder);
+            "status", "lat", "ttfb", "stream", "est", "rout", "ain", "aout", "scin"], UsageEvent.PackedOrder);
     }
 
     [Fact]
     public void AnEstimatedEvent_RoundTrips_WithItsFlag()
     {
         var estimated = Sample with { Estimated = true };
-        Assert.EndsWith(",1,1]]", (string?)estimated.ToStreamFields()[1].Value, StringComparison.Ordinal);
+        Assert.EndsWith(",1,1,0,0,0,0]]", (string?)estimated.ToStreamFields()[1].Value, StringComparison.Ordinal);
 
         Assert.True(UsageEvent.TryParse(Entry(estimated.ToStreamFields()), out var parsed, out var error), error);
         Assert.True(parsed.Estimated);
@@ -92,6 +107,27 @@ public class UsageEventTests
         Assert.True(UsageEvent.TryParse(Entry(fields), read, out var error), error);
         Assert.Equal([Sample, other], read);
         Assert.All(read, e => Assert.False(e.Estimated));
+    }
+
+    [Fact]
+    public void Version4Entries_StillParse_WithoutTheVersion5Counts()
+    {
+        var estimated = Sample with { Estimated = true };
+        var read = new List<UsageEvent>();
+
+        Assert.True(UsageEvent.TryParse(Entry(PackedEventsV4($"[{PackedVersion4(estimated)}]")), read, out var error), error);
+        Assert.Equal([estimated], read);
+        Assert.Equal(0, read[0].ReasoningTokens);
+    }
+
+    [Fact]
+    public void Version5Counts_RoundTrip()
+    {
+        var detailed = Sample with { ReasoningTokens = 250, AudioInputTokens = 100, AudioOutputTokens = 40, SavedCachedInputTokens = 0 };
+
+        Assert.True(UsageEvent.TryParse(Entry(detailed.ToStreamFields()), out var parsed, out var error), error);
+        Assert.Equal(detailed, parsed);
+        Assert.Equal(250, parsed.ReasoningTokens);
     }
 
     [Fact]
@@ -161,9 +197,12 @@ public class UsageEventTests
         { "field 'in' is not a non-negative integer", With(UsageFields.InputTokens, "lots") },
         { "field 'cin' exceeds 'in'", With(UsageFields.CachedInputTokens, "5000") },
         { "field 'hit' is not 0 or 1", With(UsageFields.CacheHit, "2") },
-        { "unsupported schema version 5", With(UsageFields.Version, "5") },
-        { "field 'e' belongs to schema versions 2 to 4", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
-        { "field 'rid' is not part of schema version 4", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "unsupported schema version 6", With(UsageFields.Version, "6") },
+        { "field 'e' belongs to schema versions 2 to 5", [.. Version1(Sample), new NameValueEntry("e", "[]")] },
+        { "field 'rid' is not part of schema version 5", [.. Sample.ToStreamFields(), new NameValueEntry("rid", "x")] },
+        { "event 0: field 'e' has 18 values, not 22", PackedEventsV5($"[{GoodEvent[..^1]},0]]") },
+        { "event 0: field 'rout' or 'aout' exceeds 'out'", PackedEventsV5($"[{GoodEvent[..^1]},0,5,0,0,0]]") },
+        { "event 0: field 'ain' or 'scin' exceeds the tokens it is part of", PackedEventsV5($"[{GoodEvent[..^1]},0,0,0,0,3]]") },
         { "event 0: field 'e' has more than 17 values", PackedEvents($"[{GoodEvent[..^1]},1]]") },
         { "event 0: field 'e' has 17 values, not 18", PackedEventsV4($"[{GoodEvent}]") },
         { "event 0: field 'est' is not 0 or 1", PackedEventsV4($"[{GoodEvent[..^1]},2]]") },

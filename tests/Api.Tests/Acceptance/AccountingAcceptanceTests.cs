@@ -48,7 +48,7 @@ public sealed class AccountingAcceptanceTests(ITestOutputHelper output) : IAsync
     private const string AcmeKey = "acceptance-acme-key";
     private const string BudgetKey = "acceptance-budget-key";
     private const string BudgetClient = "budgeted";
-    private const string DailyBudget = "0.02";
+    private const string DailyBudget = "0.012"; // below what the mixed traffic costs at the list prices, so refusals happen
 
     private static readonly string[] ClientIds = ["test", "acme", BudgetClient];
 

@@ -21,7 +21,7 @@ public sealed partial class HardCapTests
             ["ConnectionStrings:redis"] = _redis.ConnectionString,
             ["Gateway:Clients:0:Id"] = "test",
             ["Gateway:Clients:0:KeyHash"] = KeyHasher.HashHex(GatewayHost.ClientKey),
-            ["Gateway:Clients:0:Budget:DailyUsd"] = "0.03",
+            ["Gateway:Clients:0:Budget:DailyUsd"] = "0.017",
             ["Gateway:Budgets:ReservationTimeout"] = Timeout,
             ["Gateway:Deployments:0:Name"] = "eastus-gpt-4o",
             ["Gateway:Deployments:0:Endpoint"] = slow.BaseAddress.ToString(),
@@ -32,10 +32,10 @@ public sealed partial class HardCapTests
             ["Gateway:Deployments:0:ApiKey"] = "sim-key",
         };
         using var doomed = await ApiProcess.StartAsync(settings);
-        await using var survivor = await StartGatewayAsync("--Gateway:Clients:0:Budget:DailyUsd=0.03", $"--Gateway:Budgets:ReservationTimeout={Timeout}");
+        await using var survivor = await StartGatewayAsync("--Gateway:Clients:0:Budget:DailyUsd=0.017", $"--Gateway:Budgets:ReservationTimeout={Timeout}");
 
-        // Two streams in flight on the doomed replica hold two worst cases (2,000 prompt tokens at $5/M and 300 output
-        // tokens at $15/M: $0.0145 each) of the $0.03; a third does not fit.
+        // Two streams in flight on the doomed replica hold two worst cases (2,000 prompt tokens at $2.50/M and 300 output
+        // tokens at $10/M: $0.008 each) of the $0.017; a third does not fit.
         using var client = new HttpClient { BaseAddress = doomed.BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Add("api-key", GatewayHost.ClientKey);
         var streams = new List<HttpResponseMessage>();

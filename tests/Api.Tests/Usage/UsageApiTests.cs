@@ -36,7 +36,8 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        _sim = await SimulatorHost.StartAsync("eastus");
+        // o4-mini thinks: 64 reasoning tokens per answer, billed in completion_tokens and reported apart.
+        _sim = await SimulatorHost.StartAsync("eastus", "--Simulator:Deployments:3:Name=o4-mini", "--Simulator:Deployments:3:ReasoningTokens=64");
     }
 
     public async Task DisposeAsync()
@@ -190,6 +191,70 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         Assert.True(decimal.Parse(body.RootElement.GetProperty("spend").GetProperty("todayUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
     }
 
+    [Fact]
+    public async Task CostsInTheUsageApi_EqualTokensTimesTheDocumentedListPrices()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("gpt-4o", maxTokens: 20, text: $"Price pin {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("gpt-4o-mini", maxTokens: 20, text: $"Price pin {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await AggregateWithTheWorkerAsync(expectedEvents: 5);
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
+        using var body = JsonDocument.Parse(await usage.Content.ReadAsStringAsync());
+        // docs/costs.md, "Defaults": gpt-4o (the simulator answers as gpt-4o-2024-11-20) 2.50 / 10.00, gpt-4o-mini 0.15 / 0.60
+        // USD per 1M tokens; the simulator reports no cached tokens.
+        var prices = new Dictionary<string, (decimal Input, decimal Output)> { ["gpt-4o"] = (2.50m, 10.00m), ["gpt-4o-mini"] = (0.15m, 0.60m) };
+        var lines = body.RootElement.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(2, lines.Count);
+        foreach (var line in lines)
+        {
+            var (input, output) = prices[line.GetProperty("model").GetString()!];
+            var expected = (line.GetProperty("inputTokens").GetInt64() * input + line.GetProperty("outputTokens").GetInt64() * output) / 1_000_000m;
+            Assert.Equal(expected, decimal.Parse(line.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(0, line.GetProperty("reasoningTokens").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task ReasoningTokens_AreRecorded_AndShownByTheUsageApi_AndBilledAsOutput()
+    {
+        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        using (var answer = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("o4-mini", maxTokens: 20, text: "Think first")))
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        using (var stream = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("o4-mini", stream: true, maxTokens: 20, text: "Think and stream")))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            Assert.Contains("\"reasoning_tokens\":64", await stream.Content.ReadAsStringAsync());
+        }
+
+        await AggregateWithTheWorkerAsync(expectedEvents: 2);
+
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
+        using var body = JsonDocument.Parse(await usage.Content.ReadAsStringAsync());
+        var line = Assert.Single(body.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal(128, line.GetProperty("reasoningTokens").GetInt64());
+        Assert.Equal(128, body.RootElement.GetProperty("totals").GetProperty("reasoningTokens").GetInt64());
+        Assert.True(line.GetProperty("outputTokens").GetInt64() > 128);
+        // o4-mini list prices (docs/costs.md): 1.10 input, 4.40 output; reasoning tokens are part of the output.
+        var expected = (line.GetProperty("inputTokens").GetInt64() * 1.10m + line.GetProperty("outputTokens").GetInt64() * 4.40m) / 1_000_000m;
+        Assert.Equal(expected, decimal.Parse(line.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     [Theory]
     [InlineData("v1/usage?from=2026-13-01", "from")]
     [InlineData("v1/usage?from=2026-04-01&to=04/30/2026", "to")]
@@ -261,7 +326,8 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         if (cosmosConnectionString is not null) all.Add($"--ConnectionStrings:cosmos={cosmosConnectionString}");
         all.AddRange(args);
         return await GatewayHost.StartAsync(
-            [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini")],
+            [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini"),
+             new DeploymentSpec("eastus-o4-mini", _sim.BaseAddress, "o4-mini", "o4-mini")],
             all);
     }
 

@@ -81,6 +81,26 @@ public sealed class DeploymentWiringTests
     }
 
     [Fact]
+    public void EntraIdClientAuth_IsOff_WithoutAnAudience_AndOnWithTheAudienceAndTenant_WhenOneIsGiven()
+    {
+        Assert.False(Gateway(Default.Value).ContainsKey("Gateway__EntraId__Enabled"));
+
+        var environment = Gateway(InfraSnapshot.Create(new Dictionary<string, string>
+        {
+            ["AOAI_GATEWAY_ENTRA_AUDIENCE"] = "api://aspireaoai-gateway",
+            ["AOAI_GATEWAY_ENTRA_TENANT_ID"] = "11111111-2222-3333-4444-555555555555",
+            ["AOAI_GATEWAY_CLIENTS"] = """[{"id":"keyless","settings":{"EntraId__AppIds__0":"0b1c2d3e-0000-4000-8000-00000000a001"}}]""",
+        }));
+
+        Assert.Equal("true", environment["Gateway__EntraId__Enabled"]);
+        Assert.Equal("11111111-2222-3333-4444-555555555555", environment["Gateway__EntraId__TenantId"]);
+        Assert.Equal("api://aspireaoai-gateway", environment["Gateway__EntraId__Audiences__0"]);
+        Assert.Equal("keyless", environment["Gateway__Clients__0__Id"]);
+        Assert.False(environment.ContainsKey("Gateway__Clients__0__KeyHash"));
+        Assert.Equal("0b1c2d3e-0000-4000-8000-00000000a001", environment["Gateway__Clients__0__EntraId__AppIds__0"]);
+    }
+
+    [Fact]
     public void AddingARegion_AddsAnAccount_AndItsDeploymentsAtTheNextPriority()
     {
         var snapshot = InfraSnapshot.Create(new Dictionary<string, string>

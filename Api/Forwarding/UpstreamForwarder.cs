@@ -111,7 +111,7 @@ public sealed partial class UpstreamForwarder
                 break;
             }
 
-            var deployment = pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request);
+            var deployment = pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request, attemptTimeout);
             if (deployment is null)
             {
                 break;
@@ -318,6 +318,7 @@ public sealed partial class UpstreamForwarder
     private void RecordUpstreamStatus(Deployment deployment, int status)
     {
         deployment.RecordStatus(status);
+        deployment.RecordAnswer(_time.GetUtcNow());
         deployment.Timeouts.Clear();
         _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", StatusName(status)));
     }

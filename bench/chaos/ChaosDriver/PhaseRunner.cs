@@ -53,9 +53,44 @@ internal static class PhaseRunner
         await check.CheckAsync(result, startId, before, deadBefore, all, TimeSpan.FromSeconds(options.GetInt("settle", 90)), cancel);
         Conditions.Judge(result, records, hostile, options);
         probe.Report(result);
+        await CheckHealthAsync(result, gateways, phase == "api-kill" ? options.GetInt("killed-replica", 1) : -1, cancel);
         await File.WriteAllTextAsync(Path.Combine(options.Get("work"), $"records-{phase}.json"),
             System.Text.Json.JsonSerializer.Serialize(all, ChaosJson.Default.ListRequestRecord), cancel);
         return result;
+    }
+
+    /// <summary>After the fault is over every replica left running must report itself healthy again (its /health).</summary>
+    private static async Task CheckHealthAsync(PhaseResult result, string[] gateways, int skip, CancellationToken cancel)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var i = 0; i < gateways.Length; i++)
+        {
+            if (i == skip) continue;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var healthy = false;
+            var last = "";
+            while (!healthy && DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    using var response = await http.GetAsync(gateways[i].TrimEnd('/') + "/health", cancel);
+                    healthy = response.IsSuccessStatusCode;
+                    last = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    last = e.GetType().Name;
+                }
+
+                if (!healthy) await Task.Delay(1000, cancel);
+            }
+
+            if (!healthy)
+            {
+                result.Pass = false;
+                result.Notes.Add($"replica {i} not healthy 30 s after the phase (last /health: {last})");
+            }
+        }
     }
 
     private static PhaseResult Summarize(string phase, List<RequestRecord> records, List<RequestRecord> hostile)

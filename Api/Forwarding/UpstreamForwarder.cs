@@ -112,10 +112,11 @@ public sealed partial class UpstreamForwarder
                 break;
             }
 
-            // A Responses create continuing a stored response may only use the resource that holds it.
+            // A Responses create continuing a stored response may only use the resource that holds it (no probe rule:
+            // there is no other deployment to send it to).
             var deployment = request.PinnedDeployment is { } pinned
                 ? (tried.Contains(pinned.PoolIndex) || pinned.IsCooling(_time.GetUtcNow()) ? null : pinned)
-                : pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request);
+                : pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request, attemptTimeout);
             if (deployment is null)
             {
                 break;
@@ -342,6 +343,7 @@ public sealed partial class UpstreamForwarder
     private void RecordUpstreamStatus(Deployment deployment, int status)
     {
         deployment.RecordStatus(status);
+        deployment.RecordAnswer(_time.GetUtcNow());
         deployment.Timeouts.Clear();
         _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", StatusName(status)));
     }

@@ -21,6 +21,7 @@ public sealed class Deployment
     private readonly ConcurrentDictionary<string, Uri> _otherEmbeddingsVersions = new(StringComparer.Ordinal);
 
     private long _coolingUntilTicks;
+    private long _probeUntilTicks;
     private long _attempts;
     private long _failures;
     private long _cooldowns;
@@ -178,7 +179,53 @@ public sealed class Deployment
     }
 
     /// <summary>Ends any cool-down now (admin action).</summary>
-    internal void ResetCooldown() => Volatile.Write(ref _coolingUntilTicks, 0);
+    internal void ResetCooldown()
+    {
+        Volatile.Write(ref _coolingUntilTicks, 0);
+        Volatile.Write(ref _probeUntilTicks, 0);
+    }
+
+    /// <summary>
+    /// True while a request is probing this deployment: its cool-down has ended, nothing has answered from it since,
+    /// and one request is already trying it. Others go elsewhere meanwhile: if it still hangs, one request waits for
+    /// its attempt timeout instead of every request that arrives within that time.
+    /// </summary>
+    internal bool IsProbing(DateTimeOffset now)
+    {
+        var cooling = Volatile.Read(ref _coolingUntilTicks);
+        return cooling != 0 && cooling <= now.UtcTicks && Volatile.Read(ref _probeUntilTicks) > now.UtcTicks;
+    }
+
+    /// <summary>
+    /// Admits a request to a deployment whose cool-down has ended but which has not answered since: only one at a time
+    /// (the probe), held for at most <paramref name="bound"/> (its attempt timeout, so a probe that ends without a word
+    /// cannot shut the deployment out). Always true for a deployment that has answered since its last cool-down.
+    /// </summary>
+    internal bool TryStartProbe(DateTimeOffset now, TimeSpan bound)
+    {
+        var cooling = Volatile.Read(ref _coolingUntilTicks);
+        if (cooling == 0 || cooling > now.UtcTicks)
+        {
+            return true;
+        }
+
+        var probe = Volatile.Read(ref _probeUntilTicks);
+        return probe <= now.UtcTicks && Interlocked.CompareExchange(ref _probeUntilTicks, (now + bound).UtcTicks, probe) == probe;
+    }
+
+    /// <summary>
+    /// The deployment answered: a cool-down that has ended is over for good and every request may use it again. A
+    /// cool-down still running (another request failed meanwhile) stays.
+    /// </summary>
+    internal void RecordAnswer(DateTimeOffset now)
+    {
+        var cooling = Volatile.Read(ref _coolingUntilTicks);
+        if (cooling != 0 && cooling <= now.UtcTicks)
+        {
+            Interlocked.CompareExchange(ref _coolingUntilTicks, 0, cooling);
+            Volatile.Write(ref _probeUntilTicks, 0);
+        }
+    }
 
     internal void RecordAttempt() => Interlocked.Increment(ref _attempts);
 
@@ -189,6 +236,9 @@ public sealed class Deployment
 
     internal void RecordFailure(string reason, int status, DateTimeOffset at)
     {
+        // A failed probe frees the slot: the cool-down it starts (if any) keeps requests away, and when that ends the
+        // next request probes again.
+        Volatile.Write(ref _probeUntilTicks, 0);
         Interlocked.Increment(ref _failures);
         Volatile.Write(ref _lastStatus, status);
         Volatile.Write(ref _lastFailure, reason);

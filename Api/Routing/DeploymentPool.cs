@@ -41,14 +41,39 @@ public sealed class DeploymentPool
     public IReadOnlyList<Deployment> Deployments => _deployments;
 
     /// <summary>
-    /// Picks the deployment for the next attempt, or null when none is eligible.
+    /// Picks the deployment for the next attempt, or null when none is eligible. A deployment whose cool-down has ended
+    /// but which has not answered since takes one request at a time (its probe, held for at most
+    /// <paramref name="probeFor"/>) while the others go to the next eligible deployment; only when there is none do they
+    /// go to it as well, as they would without probing.
     /// </summary>
     /// <param name="tried">Deployments this request already tried (bit = pool index); never picked again.</param>
     /// <param name="now">Current time, for cool-downs.</param>
     /// <param name="random">Source for the weighted choice.</param>
     /// <param name="capacity">Seam for per-deployment capacity; null = unlimited.</param>
     /// <param name="request">The request, for capacity decisions.</param>
-    public Deployment? Select(TriedSet tried, DateTimeOffset now, Random random, IDeploymentCapacity? capacity = null, GatewayRequest? request = null)
+    /// <param name="probeFor">How long a probe may hold a recovering deployment (the attempt timeout); zero = no probes.</param>
+    public Deployment? Select(TriedSet tried, DateTimeOffset now, Random random, IDeploymentCapacity? capacity = null, GatewayRequest? request = null,
+        TimeSpan probeFor = default)
+    {
+        // Each lost race makes the deployment probing, so it is skipped the next round: at most one round per deployment.
+        for (var round = 0; round <= _deployments.Length; round++)
+        {
+            var picked = Pick(tried, now, random, capacity, request, skipProbing: true);
+            if (picked is null)
+            {
+                break;
+            }
+
+            if (probeFor <= TimeSpan.Zero || picked.TryStartProbe(now, probeFor))
+            {
+                return picked;
+            }
+        }
+
+        return Pick(tried, now, random, capacity, request, skipProbing: false);
+    }
+
+    private Deployment? Pick(TriedSet tried, DateTimeOffset now, Random random, IDeploymentCapacity? capacity, GatewayRequest? request, bool skipProbing)
     {
         for (var g = 0; g < _groupStarts.Length - 1; g++)
         {
@@ -56,7 +81,7 @@ public sealed class DeploymentPool
             var total = 0;
             for (var i = start; i < end; i++)
             {
-                if (IsEligible(i, tried, now, capacity, request))
+                if (IsEligible(i, tried, now, capacity, request, skipProbing))
                 {
                     total += _deployments[i].Weight;
                 }
@@ -71,7 +96,7 @@ public sealed class DeploymentPool
             Deployment? last = null;
             for (var i = start; i < end; i++)
             {
-                if (!IsEligible(i, tried, now, capacity, request))
+                if (!IsEligible(i, tried, now, capacity, request, skipProbing))
                 {
                     continue;
                 }
@@ -124,10 +149,11 @@ public sealed class DeploymentPool
         return true;
     }
 
-    private bool IsEligible(int index, TriedSet tried, DateTimeOffset now, IDeploymentCapacity? capacity, GatewayRequest? request)
+    private bool IsEligible(int index, TriedSet tried, DateTimeOffset now, IDeploymentCapacity? capacity, GatewayRequest? request, bool skipProbing)
     {
         var d = _deployments[index];
-        return !tried.Contains(index) && !d.IsCooling(now) && (capacity is null || request is null || capacity.HasCapacity(d, request));
+        return !tried.Contains(index) && !d.IsCooling(now) && !(skipProbing && d.IsProbing(now))
+            && (capacity is null || request is null || capacity.HasCapacity(d, request));
     }
 }
 

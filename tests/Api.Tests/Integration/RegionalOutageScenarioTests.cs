@@ -32,9 +32,14 @@ public sealed class RegionalOutageScenarioTests
         // Phase 3: no answer at all; the attempt timeout cuts it.
         await OutageAsync(regions, "timeout", retryAfterMs: null, results, () => Interlocked.Increment(ref counter), 240);
 
-        // Phase 4: the primary is back and takes the traffic again.
+        // Phase 4: the primary is back: the first request after its cool-down probes it, and once that is answered it
+        // takes the traffic again (while a probe is in flight, the others would go to the secondary).
         await regions.WaitUntilHealthyAsync(TwoRegions.Primary, TimeSpan.FromSeconds(10));
         var before = await regions.West.RequestsAsync("gpt-4o");
+        var probe = await SendAsync(regions, Interlocked.Increment(ref counter));
+        results.Add(probe);
+        Assert.Equal(HttpStatusCode.OK, probe.Status);
+        Assert.Equal(TwoRegions.Primary, probe.Attempted);
         await BurstAsync(regions, 1000 - Volatile.Read(ref counter), results, () => Interlocked.Increment(ref counter), stopAt: null);
         Assert.Equal(before, await regions.West.RequestsAsync("gpt-4o"));
 

@@ -1,3 +1,4 @@
+using AspireAoai.Api.ApiDocs;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Caching;
@@ -42,6 +43,7 @@ public static class GatewayApp
         builder.AddRateLimiting();
         builder.AddGatewayApis();
         builder.AddSettingsCheck();
+        builder.AddGatewayApiDocs();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -51,6 +53,7 @@ public static class GatewayApp
         app.MapDefaultEndpoints();
         app.MapAdminApi();
         app.MapUsageApi();
+        app.MapGatewayApiDocs();
         app.MapOpenAiApi();
         return app;
     }

@@ -8,6 +8,7 @@ using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
+using AspireAoai.Api.UsagePage;
 using AspireAoai.Api.Usage;
 
 // The hot-path micro-benchmarks (bench/micro) drive the internal steps directly.
@@ -54,6 +55,7 @@ public static class GatewayApp
         app.MapAdminApi();
         app.MapUsageApi();
         app.MapGatewayApiDocs();
+        app.MapUsagePage();
         app.MapOpenAiApi();
         return app;
     }

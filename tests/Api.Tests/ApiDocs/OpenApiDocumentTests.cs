@@ -15,7 +15,7 @@ namespace AspireAoai.Api.Tests.ApiDocs;
 public sealed class OpenApiDocumentTests
 {
     /// <summary>Routes that are not API operations and say so with ExcludeFromDescription: nothing else may hide.</summary>
-    private static readonly string[] NotOperations = ["/openapi/{documentName}.json", "/usage", "/scalar/{documentName?}"];
+    private static readonly string[] NotOperations = ["/openapi/{documentName}.json", "/usage", "/usage.js", "/scalar/{documentName?}"];
 
     [Fact]
     public async Task Document_ListsEveryRouteTheAppMaps_WithEachOfItsMethods_ASummaryAndATag()

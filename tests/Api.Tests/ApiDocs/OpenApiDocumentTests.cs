@@ -142,6 +142,15 @@ public sealed class OpenApiDocumentTests
         Assert.Contains("\"url\":\"openapi/v1.json\"", html);
         using var script = await anonymous.GetAsync("scalar/scalar.js"); // served by the app: no CDN, no internet
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+
+        // In a browser, Scalar fetches the document from where the gateway serves it.
+        await using var browser = await UsagePage.Browser.LaunchAsync();
+        var page = await browser.NewPageAsync();
+        var fetched = page.WaitForResponseAsync(r => r.Url.EndsWith("/openapi/v1.json", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        await page.GotoAsync(new Uri(gateway.BaseAddress, "scalar").ToString());
+        var documentResponse = await fetched;
+        Assert.Equal(new Uri(gateway.BaseAddress, "openapi/v1.json").ToString(), documentResponse.Url);
+        Assert.Equal(200, documentResponse.Status);
     }
 
     private static Task<GatewayHost> StartAsync(params string[] args)

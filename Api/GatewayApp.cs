@@ -1,3 +1,4 @@
+using AspireAoai.Api.ApiDocs;
 using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Caching;
@@ -8,6 +9,7 @@ using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
+using AspireAoai.Api.UsagePage;
 using AspireAoai.Api.Usage;
 
 // The hot-path micro-benchmarks (bench/micro) drive the internal steps directly.
@@ -45,6 +47,7 @@ public static class GatewayApp
         builder.AddGatewayApis();
         builder.AddSettingsCheck();
         builder.AddStartupWarmup();
+        builder.AddGatewayApiDocs();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -55,6 +58,8 @@ public static class GatewayApp
         app.MapDefaultEndpoints();
         app.MapAdminApi();
         app.MapUsageApi();
+        app.MapGatewayApiDocs();
+        app.MapUsagePage();
         app.MapOpenAiApi();
         return app;
     }

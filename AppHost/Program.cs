@@ -1,4 +1,5 @@
 using AspireAoai.AppHost;
+using AspireAoai.AppHost.Dashboard;
 using AspireAoai.AppHost.Infrastructure;
 using AspireAoai.AppHost.Upstreams;
 
@@ -14,7 +15,8 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithUpstreams(builder)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
-    .WithReadyBanner();
+    .WithReadyBanner()
+    .WithOperatorCommands(builder.Configuration);
 
 builder.AddProject<Projects.Worker>("worker")
     .WithReference(redis).WaitFor(redis)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what running or testing AspireAoai needs beyond the .NET 10 SDK and Node.js, once:
-#   - redis-server (Debian/Ubuntu package) for local-process infrastructure mode, and any tool named as an argument;
+#   - redis-server (Debian/Ubuntu package) for local-process infrastructure mode, and any tool named as an argument
+#     (scripts/test.sh names chromium, for the usage page test; the benchmark names wrk);
 #   - the npm packages of the local Cosmos DB-compatible server and of the npm-client tests.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail

@@ -3,7 +3,8 @@
 # and the simulator, and the end-to-end test that starts the AppHost. Installs what it needs first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/prereqs.sh"
+# chromium (Debian's package) is for the usage page's headless-browser test; Playwright downloads no browser of its own.
+"$root/scripts/prereqs.sh" chromium
 cd "$root"
 
 log="$(mktemp)"

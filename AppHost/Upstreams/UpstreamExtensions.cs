@@ -1,3 +1,4 @@
+using AspireAoai.AppHost.Dashboard;
 using Microsoft.Extensions.Configuration;
 
 namespace AspireAoai.AppHost.Upstreams;
@@ -71,7 +72,8 @@ internal static class UpstreamExtensions
             .WithHttpEndpoint(name: "http")
             .WithEnvironment("Simulator__Region", region)
             .WithEnvironment("Simulator__ApiKey", SimulatorKey)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithFaultCommands();
         for (var i = 0; i < SimulatedModels.Length; i++)
         {
             var prefix = $"Simulator__Deployments__{i}__";

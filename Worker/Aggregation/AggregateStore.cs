@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using AspireAoai.ServiceDefaults.Cosmos;
 using AspireAoai.Worker.Hosting;
+using AspireAoai.Worker.Telemetry;
 using AspireAoai.Worker.Usage;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ public interface IAggregateStore
 /// memory with its etag, so a replica that owns a client's traffic writes without reading first; a stale
 /// entry only costs a 412 and a re-read.
 /// </summary>
-public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOptions> options, TimeProvider time) : IAggregateStore
+public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOptions> options, TimeProvider time, DailySpend dailySpend) : IAggregateStore
 {
     private readonly ConcurrentDictionary<(string Pk, string Id), (AggregateDocument Doc, string ETag)> _cache = new();
     private readonly int _maxAttempts = options.Value.MaxWriteAttempts;
@@ -44,6 +45,7 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
             if (added.Count == 0 && known is { } unchanged)
             {
                 Remember(cacheKey, unchanged.Doc, unchanged.ETag);
+                dailySpend.Record(unchanged.Doc);
                 return added; // a redelivery: everything is already in the totals
             }
 
@@ -53,6 +55,7 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
                     ? await container.ReplaceItemAsync(doc, key.Id, pk, new ItemRequestOptions { IfMatchEtag = k.ETag, EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false)
                     : await container.CreateItemAsync(doc, pk, new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken).ConfigureAwait(false);
                 Remember(cacheKey, doc, response.ETag);
+                dailySpend.Record(doc);
                 return added;
             }
             catch (CosmosException ex) when (CosmosNotFound.IsOwnerMissing(ex, known is null ? CosmosNotFound.Operation.OwnerOnly : CosmosNotFound.Operation.Item))

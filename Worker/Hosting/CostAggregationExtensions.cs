@@ -25,6 +25,7 @@ public static class CostAggregationExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<DailySpend>();
         builder.Services.TryAddSingleton<WorkerMetrics>();
         builder.Services.TryAddSingleton<UsageStreamConsumer>();
         builder.Services.TryAddSingleton<IAggregateStore, AggregateStore>();

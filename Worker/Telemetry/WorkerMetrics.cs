@@ -5,7 +5,8 @@ namespace AspireAoai.Worker.Telemetry;
 
 /// <summary>
 /// Meter <c>AspireAoai.Worker</c>. Spend and tokens are counters tagged by client and model, so the dashboard
-/// graphs spend per client; they count each event once (when it first lands in its usage document).
+/// graphs spend per client; they count each event once (when it first lands in its usage document). The gauge
+/// <c>aoai.worker.spend.day</c> is the day's spend so far per client and model (<see cref="DailySpend"/>).
 /// </summary>
 public sealed class WorkerMetrics : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class WorkerMetrics : IDisposable
     private long _pendingCount;
     private double _oldestPendingAge;
 
-    public WorkerMetrics(IMeterFactory meterFactory)
+    public WorkerMetrics(IMeterFactory meterFactory, DailySpend dailySpend)
     {
         _meter = meterFactory.Create(MeterName);
         _events = _meter.CreateCounter<long>("aoai.worker.events", "{event}",
@@ -35,6 +36,8 @@ public sealed class WorkerMetrics : IDisposable
         _lag = _meter.CreateHistogram<double>("aoai.worker.lag", "s", "From XADD to the event's totals being written.");
         _meter.CreateObservableGauge("aoai.worker.stream.length", () => Volatile.Read(ref _streamLength), "{entry}", "Entries in the usage stream.");
         _meter.CreateObservableGauge("aoai.worker.pending", () => Volatile.Read(ref _pendingCount), "{entry}", "Entries delivered and not yet acknowledged.");
+        _meter.CreateObservableGauge("aoai.worker.spend.day", dailySpend.Observe, "USD",
+            "Spend of the current UTC day so far, by client and model, from the usage documents (what the usage API reports).");
         _meter.CreateObservableGauge("aoai.worker.pending.oldest_age", () => Volatile.Read(ref _oldestPendingAge), "s", "Age of the oldest unacknowledged entry.");
     }
 

@@ -243,46 +243,6 @@ public sealed class UsagePageTests(CosmosFixture cosmos) : IAsyncLifetime
             $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(OtherKey)}",
         ]);
 
-    /// <summary>Runs the Worker's cost aggregation (its registrations, as in Worker/Program.cs) until every event is applied.</summary>
-    private async Task AggregateWithTheWorkerAsync(int expectedEvents)
-    {
-        using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
-        var db = redis.GetDatabase();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await UsageStreamProbe.ReadAllAsync(db)).Count < expectedEvents)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the gateway did not write its usage events");
-            await Task.Delay(50);
-        }
-
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = _redis.ConnectionString,
-            ["ConnectionStrings:cosmos"] = cosmos.Server.ConnectionString,
-            ["Cosmos:DatabaseName"] = _database,
-            ["Worker:PollInterval"] = "00:00:00.020",
-        });
-        builder.AddAoaiRedis();
-        builder.AddAoaiCosmos();
-        builder.AddCostAggregation();
-        using var worker = builder.Build();
-        await worker.StartAsync();
-        try
-        {
-            while (true)
-            {
-                var info = await db.StreamInfoAsync(UsageStream.Key);
-                var group = (await db.StreamGroupInfoAsync(UsageStream.Key)).FirstOrDefault(g => g.Name == UsageStream.ConsumerGroup);
-                if (group.Name is not null && group.PendingMessageCount == 0 && group.LastDeliveredId == info.LastGeneratedId) break;
-                Assert.True(DateTime.UtcNow < deadline, "the Worker did not drain the usage stream");
-                await Task.Delay(100);
-            }
-        }
-        finally
-        {
-            await worker.StopAsync();
-        }
-    }
+    private Task AggregateWithTheWorkerAsync(int expectedEvents)
+        => WorkerAggregation.RunUntilDrainedAsync(_redis.ConnectionString, cosmos.Server.ConnectionString, _database, expectedEvents);
 }

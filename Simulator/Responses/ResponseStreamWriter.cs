@@ -13,7 +13,9 @@ namespace AspireAoai.Simulator.Responses;
 /// </summary>
 internal sealed class ResponseStreamWriter
 {
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
+    // Long enough for a loaded client to have read the headers and the first events: a cut this early (half of a short
+    // answer's deltas) with 100 ms reset the connection before a CI run's client had read the headers.
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly HttpContext _context;
     private readonly SseWriter _sse;

@@ -13,6 +13,11 @@ public static class OpenAiErrors
     public const string RateLimit = "rate_limit_error";
     public const string Server = "server_error";
 
+    /// <summary>An authentication's refusal (<see cref="Auth.ClientAuthResult"/>): its status, message and code; a 401 is the caller's error.</summary>
+    public static Task WriteRefusalAsync(HttpContext context, Auth.ClientAuthResult refused)
+        => WriteAsync(context, refused.Status, refused.Message!,
+            refused.Status == StatusCodes.Status401Unauthorized ? InvalidRequest : Server, refused.Code!);
+
     /// <summary>Writes the error; <paramref name="retryAfter"/> sets <c>retry-after</c> and <c>retry-after-ms</c>.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? code,
         string? param = null, TimeSpan? retryAfter = null)

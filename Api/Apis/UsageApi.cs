@@ -64,9 +64,7 @@ public static class UsageApi
         var authenticated = await services.GetRequiredService<ClientAuthentication>().AuthenticateAsync(context).ConfigureAwait(false);
         if (authenticated.Client is not { } client)
         {
-            await OpenAiErrors.WriteAsync(context, authenticated.Status, authenticated.Message!,
-                authenticated.Status == StatusCodes.Status401Unauthorized ? OpenAiErrors.InvalidRequest : OpenAiErrors.Server,
-                authenticated.Code!).ConfigureAwait(false);
+            await OpenAiErrors.WriteRefusalAsync(context, authenticated).ConfigureAwait(false);
             return;
         }
 

@@ -74,11 +74,10 @@ public static class ResponsesApi
     private static async Task WriteModelAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var client = services.GetRequiredService<IClientAuthenticator>().Authenticate(context.Request);
-        if (client is null)
+        var authenticated = await services.GetRequiredService<ClientAuthentication>().AuthenticateAsync(context).ConfigureAwait(false);
+        if (authenticated.Client is not { } client)
         {
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status401Unauthorized,
-                "Incorrect or missing API key.", OpenAiErrors.InvalidRequest, "invalid_api_key").ConfigureAwait(false);
+            await OpenAiErrors.WriteRefusalAsync(context, authenticated).ConfigureAwait(false);
             return;
         }
 

@@ -21,7 +21,7 @@ namespace AspireAoai.Api.Responses;
 /// </summary>
 public sealed partial class ResponsesFollowUpHandler
 {
-    private readonly IClientAuthenticator _auth;
+    private readonly ClientAuthentication _auth;
     private readonly ClientGates _gates;
     private readonly DeploymentCatalog _catalog;
     private readonly IRequestAdmission _admission;
@@ -34,7 +34,7 @@ public sealed partial class ResponsesFollowUpHandler
     private readonly TimeSpan _timeout;
     private readonly ILogger<ResponsesFollowUpHandler> _logger;
 
-    public ResponsesFollowUpHandler(IClientAuthenticator auth, ClientGates gates, DeploymentCatalog catalog, IRequestAdmission admission,
+    public ResponsesFollowUpHandler(ClientAuthentication auth, ClientGates gates, DeploymentCatalog catalog, IRequestAdmission admission,
         ResponseOwners owners, CooldownPolicy cooldown, IUsageReporter usage, GatewayTelemetry telemetry, TimeProvider time,
         IHttpMessageHandlerFactory handlers, IOptions<ResponsesOptions> options, ILogger<ResponsesFollowUpHandler> logger)
     {
@@ -55,20 +55,16 @@ public sealed partial class ResponsesFollowUpHandler
     public async Task HandleAsync(HttpContext context, FollowUpKind kind, bool dated)
     {
         var start = _time.GetTimestamp();
-        var requestId = RequestIds.Next();
-        context.TraceIdentifier = requestId;
-        context.Response.Headers[GatewayHandler.RequestIdHeader] = requestId;
+        var requestId = context.TraceIdentifier; // assigned with its response headers by UseRequestIds
         if (dated && !await ResponsesApiVersion.CheckAsync(context).ConfigureAwait(false))
         {
             return;
         }
 
-        var client = _auth.Authenticate(context.Request);
-        if (client is null)
+        var authenticated = await _auth.AuthenticateAsync(context).ConfigureAwait(false);
+        if (authenticated.Client is not { } client)
         {
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status401Unauthorized,
-                "Incorrect or missing API key. Send the gateway key in the 'api-key' header or as 'Authorization: Bearer <key>'.",
-                OpenAiErrors.InvalidRequest, "invalid_api_key").ConfigureAwait(false);
+            await OpenAiErrors.WriteRefusalAsync(context, authenticated).ConfigureAwait(false);
             return;
         }
 

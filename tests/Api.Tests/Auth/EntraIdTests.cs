@@ -151,6 +151,24 @@ public sealed class EntraIdTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(bearer)).StatusCode);
     }
 
+    [Fact]
+    public async Task AKeylessCaller_UsesTheResponsesFollowUpsAndTheModelRoutes_AsItsMappedClient()
+    {
+        using var http = new HttpClient { BaseAddress = _regions.Gateway.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", _issuer.Mint(AppId));
+        using var created = await http.PostAsync("v1/responses",
+            new StringContent("""{"model":"gpt-4o","input":"hello"}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+
+        using var fetched = await http.GetAsync($"v1/responses/{id}");
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        Assert.Single(fetched.Headers.GetValues("x-aoai-request-id"));
+
+        using var model = await http.GetAsync("v1/models/gpt-4o");
+        Assert.Equal(HttpStatusCode.OK, model.StatusCode);
+    }
+
     private async Task<(HttpStatusCode Status, JsonElement Error)> SendAsync(string token, string model)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = GatewayHost.ChatBody(model) };

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using AspireAoai.Simulator.Chat;
 
 namespace AspireAoai.Simulator.Responses;
@@ -49,7 +50,8 @@ internal static class Ids
 {
     public static string New() => (Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"))[..50];
 
+    private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
     /// <summary><c>call_</c> plus 24 letters and digits, as upstream's call ids look.</summary>
-    public static string NewCallId() => "call_" + Convert.ToBase64String(Guid.NewGuid().ToByteArray())
-        .Replace("+", "", StringComparison.Ordinal).Replace("/", "", StringComparison.Ordinal).TrimEnd('=')[..20];
+    public static string NewCallId() => "call_" + RandomNumberGenerator.GetString(Alphanumerics, 24);
 }

@@ -91,12 +91,26 @@ public sealed class FaultInjectionTests : IAsyncLifetime
     [Fact]
     public async Task TimeoutFault_NeverAnswers_UntilTheClientGivesUp_AndIsCounted()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        // The first chat loads the tokenizer, seconds on a loaded machine, during which the client below would give up
+        // before the fault is reached: load it with another deployment of the same model family first.
+        using (var warm = await Chat("gpt-4o-mini"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _sim.PostAsync(SimulatorHost.ChatPath("gpt-4o"), Json.ChatBody("x"),
             headers: [new("x-sim-fault", "timeout")], cancellationToken: cts.Token));
 
-        var stats = (await _sim.StatsAsync()).GetProperty("deployments").GetProperty("gpt-4o");
+        // The simulator counts the request when its handler ends, which is when it sees the client leave.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonElement stats;
+        while (!(await _sim.StatsAsync()).GetProperty("deployments").TryGetProperty("gpt-4o", out stats) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
         Assert.Equal(1, stats.GetProperty("requests").GetInt64());
         Assert.Equal(1, stats.GetProperty("faults").GetProperty("timeout").GetInt64());
         Assert.Empty(stats.GetProperty("statusCodes").EnumerateObject());

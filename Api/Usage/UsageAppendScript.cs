@@ -22,7 +22,7 @@ internal static class UsageAppendScript
     // KEYS: 1 call marker, 2 stream, 3..2+S spend counters, 3+S..2+S+R reservation hashes.
     // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then R
     // (releases) and R pairs (expiry bucket field, picodollars), then the number of events and the entry's field-value
-    // pairs (UsageEvent.CopyStreamValues): every event of the call goes into one entry (schema version 3), one XADD
+    // pairs (UsageEventCodec.CopyStreamValues): every event of the call goes into one entry (schema version 3), one XADD
     // instead of one per event. A release takes at most what its bucket still holds (an expired bucket was evicted by
     // the admission script, which also keeps the hash's total 'n').
     internal const string Source = """
@@ -118,7 +118,7 @@ internal static class UsageAppendScript
             }
 
             var keys = new RedisKey[2 + spend.Count + releases.Count];
-            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * releases.Count) + 1 + (2 * UsageEvent.StreamFieldCount)];
+            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * releases.Count) + 1 + (2 * UsageEventCodec.StreamFieldCount)];
             keys[0] = MarkerPrefix + Guid.NewGuid().ToString("N");
             keys[1] = UsageStream.Key;
             args[0] = options.DeduplicationSeconds;
@@ -149,10 +149,10 @@ internal static class UsageAppendScript
 
             var packed = new ArrayBufferWriter<byte>(count * 192);
             json.Reset(packed);
-            UsageEvent.WriteEntry(json, events.AsSpan(0, count));
+            UsageEventCodec.WriteEntry(json, events.AsSpan(0, count));
             json.Flush();
             args[at] = count;
-            UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), packed.WrittenMemory);
+            UsageEventCodec.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEventCodec.StreamFieldCount), packed.WrittenMemory);
             calls.Add(new Call(keys, args, count));
         }
 

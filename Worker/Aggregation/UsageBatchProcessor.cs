@@ -45,7 +45,7 @@ public sealed partial class UsageBatchProcessor(
             }
 
             events.Clear();
-            if (!UsageEvent.TryParse(entry, events, out var error))
+            if (!UsageEventCodec.TryParse(entry, events, out var error))
             {
                 await stream.DeadLetterAsync(entry, error).ConfigureAwait(false);
                 LogDeadLettered(logger, entry.Id.ToString(), error);

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace AspireAoai.Accounting.Tests.Usage;
 
-public class UsageEventTests
+public class UsageEventCodecTests
 {
     private static readonly UsageEvent Sample = new("req-42", DateTimeOffset.FromUnixTimeMilliseconds(1_732_000_000_123), "client-a",
         "gpt-4o", "gpt-4o-2024-11-20", "eastus-primary", "eastus", 1200, 200, 300, false, 0, 0, 200, 850, 120, true);

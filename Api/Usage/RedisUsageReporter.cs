@@ -125,25 +125,3 @@ public sealed partial class RedisUsageReporter : IUsageReporter
     [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Dropped a second usage report of request {RequestId}")]
     private static partial void LogDuplicate(ILogger logger, string requestId);
 }
-
-/// <summary>
-/// An event waiting to be written, with its cost (null when unpriced), the budget group whose spend it adds to, and the
-/// budget reservation its write releases.
-/// </summary>
-internal readonly record struct PendingUsage(UsageEvent Event, decimal? Cost)
-{
-    public string? Group { get; init; }
-
-    public Reservation? Reservation { get; init; }
-}
-
-/// <summary>
-/// A budget reservation to release: <see cref="Picodollars"/> in expiry bucket <see cref="Bucket"/> of the client's
-/// reservation hash and, when it is in a group, of the group's.
-/// </summary>
-public sealed record Reservation(RedisKey ClientKey, RedisKey? GroupKey, long Bucket, long Picodollars);
-
-internal static class UsageTelemetry
-{
-    public const string MeterName = "AspireAoai.Api.Usage";
-}

@@ -22,7 +22,7 @@ internal static class UsageAppendScript
     // KEYS: 1 call marker, 2 stream, 3..2+S spend counters, 3+S..2+S+R reservation hashes.
     // ARGV: 1 marker ttl s, 2 stream maxlen, 3 S (spend counters), then S pairs (picodollars, ttl s) from 4, then R
     // (releases) and R pairs (expiry bucket field, picodollars), then the number of events and the entry's field-value
-    // pairs (UsageEvent.CopyStreamValues): every event of the call goes into one entry (schema version 3), one XADD
+    // pairs (UsageEventCodec.CopyStreamValues): every event of the call goes into one entry (schema version 3), one XADD
     // instead of one per event. A release takes at most what its bucket still holds (an expired bucket was evicted by
     // the admission script, which also keeps the hash's total 'n').
     internal const string Source = """
@@ -118,7 +118,7 @@ internal static class UsageAppendScript
             }
 
             var keys = new RedisKey[2 + spend.Count + releases.Count];
-            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * releases.Count) + 1 + (2 * UsageEvent.StreamFieldCount)];
+            var args = new RedisValue[3 + (2 * spend.Count) + 1 + (2 * releases.Count) + 1 + (2 * UsageEventCodec.StreamFieldCount)];
             keys[0] = MarkerPrefix + Guid.NewGuid().ToString("N");
             keys[1] = UsageStream.Key;
             args[0] = options.DeduplicationSeconds;
@@ -149,10 +149,10 @@ internal static class UsageAppendScript
 
             var packed = new ArrayBufferWriter<byte>(count * 192);
             json.Reset(packed);
-            UsageEvent.WriteEntry(json, events.AsSpan(0, count));
+            UsageEventCodec.WriteEntry(json, events.AsSpan(0, count));
             json.Flush();
             args[at] = count;
-            UsageEvent.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEvent.StreamFieldCount), packed.WrittenMemory);
+            UsageEventCodec.CopyStreamValues(args.AsSpan(at + 1, 2 * UsageEventCodec.StreamFieldCount), packed.WrittenMemory);
             calls.Add(new Call(keys, args, count));
         }
 
@@ -161,35 +161,4 @@ internal static class UsageAppendScript
 
     private static void Add(Dictionary<string, (long Picodollars, int Ttl)> spend, string key, long picodollars, int ttl)
         => spend[key] = spend.TryGetValue(key, out var sum) ? (sum.Picodollars + picodollars, ttl) : (picodollars, ttl);
-}
-
-/// <summary>Redis keys of the running spend budgets are checked against.</summary>
-public static class SpendKeys
-{
-    /// <summary>Spend is counted in picodollars (1e-12 USD): integers, exact for any listed price.</summary>
-    public const decimal PicodollarsPerDollar = 1_000_000_000_000m;
-
-    public static string Day(string clientId, DateTime utc) =>
-        string.Create(CultureInfo.InvariantCulture, $"aoai:spend:{clientId}:{utc:yyyy-MM-dd}");
-
-    public static string Month(string clientId, DateTime utc) =>
-        string.Create(CultureInfo.InvariantCulture, $"aoai:spend:{clientId}:{utc:yyyy-MM}");
-
-    /// <summary>A budget group's spend of a UTC day (a prefix of its own, so no client id can name it).</summary>
-    public static string GroupDay(string groupId, DateTime utc) =>
-        string.Create(CultureInfo.InvariantCulture, $"aoai:gspend:{groupId}:{utc:yyyy-MM-dd}");
-
-    public static string GroupMonth(string groupId, DateTime utc) =>
-        string.Create(CultureInfo.InvariantCulture, $"aoai:gspend:{groupId}:{utc:yyyy-MM}");
-
-    /// <summary>A client's in-flight reservations: a hash of expiry buckets (see the admission script).</summary>
-    public static string Reservations(string clientId) => "aoai:resv:" + clientId;
-
-    /// <summary>A budget group's in-flight reservations.</summary>
-    public static string GroupReservations(string groupId) => "aoai:gresv:" + groupId;
-
-    /// <summary>USD to picodollars, rounded up so a budget is never under-charged.</summary>
-    public static long ToPicodollars(decimal usd) => (long)decimal.Ceiling(usd * PicodollarsPerDollar);
-
-    public static decimal ToDollars(long picodollars) => picodollars / PicodollarsPerDollar;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AspireAoai.Accounting.Pricing;
 
 namespace AspireAoai.Api.Usage;
@@ -41,31 +40,4 @@ public sealed class UsagePricer
             : CostCalculator.Calculate(price, savedInputTokens, Math.Clamp(savedCachedInputTokens, 0, savedInputTokens), savedOutputTokens);
         return new PricedUsage(priced, cost, saved);
     }
-}
-
-/// <summary>A request's price.</summary>
-/// <param name="PricedModel">The canonical model priced with; empty when unpriced.</param>
-/// <param name="Cost">USD; null when no price applies.</param>
-/// <param name="SavedCost">USD a response-cache hit saved; null when unpriced.</param>
-public readonly record struct PricedUsage(string PricedModel, decimal? Cost, decimal? SavedCost)
-{
-    public static PricedUsage Unpriced => new("", null, null);
-}
-
-/// <summary>The cost headers and their format.</summary>
-public static class CostHeaders
-{
-    /// <summary>What the request cost, USD: a header on non-streamed answers, a trailer on streams.</summary>
-    public const string Cost = "x-aoai-cost-usd";
-
-    /// <summary>On a response-cache hit: what the upstream call would have cost, USD.</summary>
-    public const string Saved = "x-aoai-cost-saved-usd";
-
-    /// <summary>The value for a model without a price.</summary>
-    public const string UnpricedValue = "unpriced";
-
-    /// <summary>Invariant decimal without exponent or trailing zeros (<c>0.000525</c>, <c>0</c>), or <c>unpriced</c>.</summary>
-    public static string Format(decimal? usd) => usd is { } value
-        ? value.ToString("0.############################", CultureInfo.InvariantCulture)
-        : UnpricedValue;
 }

@@ -151,6 +151,3 @@ public sealed class AggregateDocument : AggregateTotals
     private static string? FormatDecimal(decimal? value) =>
         value?.ToString(CultureInfo.InvariantCulture);
 }
-
-/// <summary>A parsed usage event with its stream id and cost.</summary>
-public readonly record struct AppliedEvent(StreamId Id, UsageEvent Usage, UsageCost Cost);

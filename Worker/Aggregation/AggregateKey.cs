@@ -3,19 +3,6 @@ using AspireAoai.Accounting.Usage;
 
 namespace AspireAoai.Worker.Aggregation;
 
-/// <summary>What kind of total an aggregate document holds.</summary>
-public enum AggregateKind
-{
-    /// <summary>Per client, UTC day, model and deployment: <c>{yyyy-MM-dd}|{model}|{deployment}</c>.</summary>
-    Usage,
-
-    /// <summary>A client's spend on one UTC day: <c>spend|{yyyy-MM-dd}</c>.</summary>
-    DailySpend,
-
-    /// <summary>A client's spend in one UTC month: <c>spend|{yyyy-MM}</c>.</summary>
-    MonthlySpend,
-}
-
 /// <summary>Partition key and id of one aggregate document.</summary>
 public readonly record struct AggregateKey(string ClientId, string Id, AggregateKind Kind, string Period, string? Model, string? Deployment)
 {
@@ -36,8 +23,4 @@ public readonly record struct AggregateKey(string ClientId, string Id, Aggregate
             new(usage.ClientId, $"spend|{month}", AggregateKind.MonthlySpend, month, null, null),
         ];
     }
-
-    /// <summary>The document id of a client's spend in a UTC month.</summary>
-    public static string MonthlySpendId(DateTimeOffset at) =>
-        "spend|" + at.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 }

@@ -9,16 +9,6 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Worker.Aggregation;
 
-/// <summary>Applies events to aggregate documents, idempotently.</summary>
-public interface IAggregateStore
-{
-    /// <summary>
-    /// Adds to the document the events it does not hold yet, in one etag-conditional write, retried on
-    /// conflict. Returns the events that this call added (none when all were already there).
-    /// </summary>
-    Task<IReadOnlyList<AppliedEvent>> ApplyAsync(AggregateKey key, IReadOnlyList<AppliedEvent> events, StreamId horizon, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Read-modify-write on the <c>costs</c> container: create (409 when someone else created it first) or replace
 /// with If-Match (412 when someone else changed it). The last written version of each document is kept in
@@ -78,9 +68,6 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
         }
     }
 
-    /// <summary>Forgets remembered documents, e.g. after a write whose outcome is unknown.</summary>
-    public void Forget() => _cache.Clear();
-
     private async Task<(AggregateDocument Doc, string ETag)?> ReadAsync(Container container, AggregateKey key, PartitionKey pk, CancellationToken ct)
     {
         try
@@ -113,11 +100,3 @@ public sealed class AggregateStore(AoaiContainers containers, IOptions<WorkerOpt
         _cache[cacheKey] = (doc, etag);
     }
 }
-
-/// <summary>
-/// The <c>costs</c> container (or its database) does not exist: it was deleted, or the server came back empty. The
-/// resource initializer has been told and re-creates it (when <c>Cosmos:CreateResources</c> allows); the batch stays
-/// unacknowledged and is applied once the container is back.
-/// </summary>
-public sealed class CostsContainerMissingException(Exception? inner = null)
-    : Exception("The Cosmos DB costs container does not exist.", inner);

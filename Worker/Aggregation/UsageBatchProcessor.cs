@@ -45,7 +45,7 @@ public sealed partial class UsageBatchProcessor(
             }
 
             events.Clear();
-            if (!UsageEvent.TryParse(entry, events, out var error))
+            if (!UsageEventCodec.TryParse(entry, events, out var error))
             {
                 await stream.DeadLetterAsync(entry, error).ConfigureAwait(false);
                 LogDeadLettered(logger, entry.Id.ToString(), error);
@@ -107,6 +107,3 @@ public sealed partial class UsageBatchProcessor(
     [LoggerMessage(EventId = 7202, Level = LogLevel.Debug, Message = "Batch of {Entries}: {Applied} applied, {Duplicates} already applied, {Dead} dead-lettered, {Documents} documents in {ElapsedMs} ms")]
     private static partial void LogBatch(ILogger logger, int entries, int applied, int duplicates, int dead, int documents, double elapsedMs);
 }
-
-/// <summary>What one batch did.</summary>
-public readonly record struct BatchResult(int Entries, int Applied, int Duplicates, int DeadLettered);

@@ -111,7 +111,7 @@ public sealed class UsageTestKit : IAsyncDisposable
         for (var at = 0; at < events.Count;)
         {
             var size = Math.Min(random.Next(1, 65), events.Count - at);
-            tasks.Add(batch.StreamAddAsync(StreamKey, UsageEvent.ToStreamFields(events.Skip(at).Take(size).ToArray())));
+            tasks.Add(batch.StreamAddAsync(StreamKey, UsageEventCodec.ToStreamFields(events.Skip(at).Take(size).ToArray())));
             at += size;
         }
 

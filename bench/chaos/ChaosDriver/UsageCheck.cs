@@ -111,7 +111,7 @@ internal sealed class UsageCheck(IConnectionMultiplexer redis, string[] gateways
         var events = new List<UsageEvent>();
         foreach (var entry in entries)
         {
-            if (!UsageEvent.TryParse(entry, events, out var error)) throw new InvalidOperationException("unreadable usage entry: " + error);
+            if (!UsageEventCodec.TryParse(entry, events, out var error)) throw new InvalidOperationException("unreadable usage entry: " + error);
         }
 
         return events;

@@ -38,7 +38,7 @@ public sealed class UsageStreamProbe(IDatabase db)
         var events = new List<UsageEvent>();
         foreach (var entry in await db.StreamRangeAsync(UsageStream.Key))
         {
-            Assert.True(UsageEvent.TryParse(entry, events, out var error), error);
+            Assert.True(UsageEventCodec.TryParse(entry, events, out var error), error);
         }
 
         return events;

@@ -44,7 +44,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
         await kit.PublishAsync(good.Take(25));
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", "1"), new NameValueEntry("client", "x")]);
         var negative = System.Text.Json.Nodes.JsonNode.Parse((string)good[0].ToStreamFields()[1].Value!)!.AsArray()[0]!.AsArray();
-        negative[UsageEvent.PackedOrder.ToList().IndexOf(UsageFields.InputTokens)] = -1;
+        negative[UsageEventCodec.PackedOrder.ToList().IndexOf(UsageFields.InputTokens)] = -1;
         await kit.Db.StreamAddAsync(kit.StreamKey, [new NameValueEntry("v", UsageStream.SchemaVersion), new NameValueEntry("e", $"[{negative.ToJsonString()}]")]);
         await kit.PublishAsync(good.Skip(25));
 
@@ -81,7 +81,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
             var written = 0;
             foreach (var entry in taken.Take(120))
             {
-                Assert.True(UsageEvent.TryParse(entry, out var usage, out _));
+                Assert.True(UsageEventCodec.TryParse(entry, out var usage, out _));
                 var applied = new AppliedEvent(StreamId.Parse(entry.Id!), usage, AspireAoai.Accounting.Pricing.CostCalculator.Calculate(usage,
                     crashed.Services.GetRequiredService<AspireAoai.Accounting.Pricing.IPriceTable>()));
                 // Only the usage document and the daily spend: the monthly one "was not reached".
@@ -131,7 +131,7 @@ public class CostAggregationTests(RedisAndCosmosFixture servers)
             foreach (var entry in taken.Take(taken.Length / 2))
             {
                 var usages = new List<UsageEvent>();
-                Assert.True(UsageEvent.TryParse(entry, usages, out var error), error);
+                Assert.True(UsageEventCodec.TryParse(entry, usages, out var error), error);
                 var byKey = usages.SelectMany(u => AggregateKey.For(u).Select(k => (Key: k, Applied: new AppliedEvent(StreamId.Parse(entry.Id!), u,
                     AspireAoai.Accounting.Pricing.CostCalculator.Calculate(u, prices)))));
                 // The usage documents and the daily spend: the monthly ones "were not reached".

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace AspireAoai.Accounting.Tests.Usage;
 
-public class UsageEventTests
+public class UsageEventCodecTests
 {
     private static readonly UsageEvent Sample = new("req-42", DateTimeOffset.FromUnixTimeMilliseconds(1_732_000_000_123), "client-a",
         "gpt-4o", "gpt-4o-2024-11-20", "eastus-primary", "eastus", 1200, 200, 300, false, 0, 0, 200, 850, 120, true);
@@ -69,7 +69,7 @@ public class UsageEventTests
     [Fact]
     public void ToStreamFields_ThenTryParse_RoundTrips()
     {
-        Assert.True(UsageEvent.TryParse(Entry(Sample.ToStreamFields()), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(Sample.ToStreamFields()), out var parsed, out var error), error);
         Assert.Equal(Sample, parsed);
     }
 
@@ -83,7 +83,7 @@ public class UsageEventTests
         Assert.Equal("""[["req-42",1732000000123,"client-a","gpt-4o","gpt-4o-2024-11-20","eastus-primary","eastus",1200,200,300,0,0,0,200,850,120,1,0,0,0,0,0]]""",
             (string?)fields[1].Value);
         Assert.Equal(["rid", "ts", "client", "model", "priced", "dep", "region", "in", "cin", "out", "hit", "sin", "sout",
-            "status", "lat", "ttfb", "stream", "est", "rout", "ain", "aout", "scin"], UsageEvent.PackedOrder);
+            "status", "lat", "ttfb", "stream", "est", "rout", "ain", "aout", "scin"], UsageEventCodec.PackedOrder);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class UsageEventTests
         var estimated = Sample with { Estimated = true };
         Assert.EndsWith(",1,1,0,0,0,0]]", (string?)estimated.ToStreamFields()[1].Value, StringComparison.Ordinal);
 
-        Assert.True(UsageEvent.TryParse(Entry(estimated.ToStreamFields()), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(estimated.ToStreamFields()), out var parsed, out var error), error);
         Assert.True(parsed.Estimated);
         Assert.Equal(estimated, parsed);
     }
@@ -104,7 +104,7 @@ public class UsageEventTests
         NameValueEntry[] fields = PackedEvents($"[{PackedBeforeVersion4(Sample)},{PackedBeforeVersion4(other)}]");
         var read = new List<UsageEvent>();
 
-        Assert.True(UsageEvent.TryParse(Entry(fields), read, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(fields), read, out var error), error);
         Assert.Equal([Sample, other], read);
         Assert.All(read, e => Assert.False(e.Estimated));
     }
@@ -115,7 +115,7 @@ public class UsageEventTests
         var estimated = Sample with { Estimated = true };
         var read = new List<UsageEvent>();
 
-        Assert.True(UsageEvent.TryParse(Entry(PackedEventsV4($"[{PackedVersion4(estimated)}]")), read, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(PackedEventsV4($"[{PackedVersion4(estimated)}]")), read, out var error), error);
         Assert.Equal([estimated], read);
         Assert.Equal(0, read[0].ReasoningTokens);
     }
@@ -125,7 +125,7 @@ public class UsageEventTests
     {
         var detailed = Sample with { ReasoningTokens = 250, AudioInputTokens = 100, AudioOutputTokens = 40, SavedCachedInputTokens = 0 };
 
-        Assert.True(UsageEvent.TryParse(Entry(detailed.ToStreamFields()), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(detailed.ToStreamFields()), out var parsed, out var error), error);
         Assert.Equal(detailed, parsed);
         Assert.Equal(250, parsed.ReasoningTokens);
     }
@@ -133,14 +133,14 @@ public class UsageEventTests
     [Fact]
     public void Version1Entries_StillParse()
     {
-        Assert.True(UsageEvent.TryParse(Entry(Version1(Sample)), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(Version1(Sample)), out var parsed, out var error), error);
         Assert.Equal(Sample, parsed);
     }
 
     [Fact]
     public void Version2Entries_StillParse()
     {
-        Assert.True(UsageEvent.TryParse(Entry(Version2(Sample)), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(Version2(Sample)), out var parsed, out var error), error);
         Assert.Equal(Sample, parsed);
     }
 
@@ -150,9 +150,9 @@ public class UsageEventTests
         UsageEvent[] events = [Sample, Sample with { RequestId = "req-43", OutputTokens = 7 }, Sample with { RequestId = "req-44", ClientId = "client-b" }];
         var read = new List<UsageEvent> { Sample };
 
-        Assert.True(UsageEvent.TryParse(Entry(UsageEvent.ToStreamFields(events)), read, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(UsageEventCodec.ToStreamFields(events)), read, out var error), error);
         Assert.Equal([Sample, .. events], read);
-        Assert.False(UsageEvent.TryParse(Entry(UsageEvent.ToStreamFields(events)), out _, out error));
+        Assert.False(UsageEventCodec.TryParse(Entry(UsageEventCodec.ToStreamFields(events)), out _, out error));
         Assert.Equal("entry holds 3 events, not one", error);
     }
 
@@ -162,7 +162,7 @@ public class UsageEventTests
         var read = new List<UsageEvent> { Sample };
         var bad = GoodEvent.Replace("200,1,1,0]", "42,1,1,0]", StringComparison.Ordinal);
 
-        Assert.False(UsageEvent.TryParse(Entry(PackedEvents($"[{GoodEvent},{GoodEvent},{bad}]")), read, out var error));
+        Assert.False(UsageEventCodec.TryParse(Entry(PackedEvents($"[{GoodEvent},{GoodEvent},{bad}]")), read, out var error));
         Assert.Equal("event 2: field 'status' is not an HTTP status", error);
         Assert.Equal([Sample], read);
     }
@@ -172,7 +172,7 @@ public class UsageEventTests
     {
         var unusual = Sample with { Model = "gpt-4o \"mini\" é", PricedModel = "" };
 
-        Assert.True(UsageEvent.TryParse(Entry(unusual.ToStreamFields()), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(unusual.ToStreamFields()), out var parsed, out var error), error);
         Assert.Equal(unusual, parsed);
     }
 
@@ -182,7 +182,7 @@ public class UsageEventTests
         var fields = Without(UsageFields.PricedModel).Where(f => f.Name != UsageFields.Region)
             .Select(f => f.Name == UsageFields.Deployment ? new NameValueEntry(f.Name, "") : f).ToArray();
 
-        Assert.True(UsageEvent.TryParse(Entry(fields), out var parsed, out var error), error);
+        Assert.True(UsageEventCodec.TryParse(Entry(fields), out var parsed, out var error), error);
         Assert.Equal("", parsed.PricedModel);
         Assert.Equal("", parsed.Deployment);
     }
@@ -235,7 +235,7 @@ public class UsageEventTests
     [MemberData(nameof(Malformed))]
     public void MalformedEntry_IsRejectedWithAReason(string expected, NameValueEntry[] fields)
     {
-        Assert.False(UsageEvent.TryParse(Entry(fields), out var parsed, out var error));
+        Assert.False(UsageEventCodec.TryParse(Entry(fields), out var parsed, out var error));
         Assert.Null(parsed);
         Assert.Contains(expected, error);
     }
@@ -244,7 +244,7 @@ public class UsageEventTests
     public void Reasons_NeverContainFieldValues()
     {
         var secretish = "sk-secret-" + new string('0', 120);
-        Assert.False(UsageEvent.TryParse(Entry(With(UsageFields.Client, secretish)), out _, out var error));
+        Assert.False(UsageEventCodec.TryParse(Entry(With(UsageFields.Client, secretish)), out _, out var error));
         Assert.DoesNotContain(secretish, error);
     }
 }

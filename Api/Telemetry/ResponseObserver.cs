@@ -210,40 +210,16 @@ public sealed class ResponseObserver : IDisposable
 
     private int ProcessLines(ReadOnlySpan<byte> data)
     {
-        var consumed = 0;
-        while (true)
+        var lines = new SseLineReader(data);
+        while (lines.TryReadLine(out var line))
         {
-            var newline = data[consumed..].IndexOf((byte)'\n');
-            if (newline < 0)
+            if (SseLineReader.TryGetData(line, out var payload) && !payload.IsEmpty && !payload.SequenceEqual("[DONE]"u8))
             {
-                return consumed;
+                ParseEvent(payload);
             }
-
-            var line = data.Slice(consumed, newline);
-            consumed += newline + 1;
-            if (line.Length > 0 && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-
-            if (!line.StartsWith("data:"u8))
-            {
-                continue;
-            }
-
-            var payload = line[5..];
-            if (payload.Length > 0 && payload[0] == (byte)' ')
-            {
-                payload = payload[1..];
-            }
-
-            if (payload.IsEmpty || payload.SequenceEqual("[DONE]"u8))
-            {
-                continue;
-            }
-
-            ParseEvent(payload);
         }
+
+        return lines.Consumed;
     }
 
     private void ParseEvent(ReadOnlySpan<byte> json)

@@ -3,13 +3,6 @@ using AspireAoai.Api.Parsing;
 
 namespace AspireAoai.Api.Caching;
 
-/// <summary>What a stored answer saves: its usage.</summary>
-internal readonly record struct AnswerUsage(int InputTokens, int OutputTokens, bool Known = true)
-{
-    /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>: a hit's saved cost prices them as cached input.</summary>
-    public int CachedInputTokens { get; init; }
-}
-
 /// <summary>
 /// Decides whether a complete response body may be stored: a chat completion whose every choice finished with
 /// <c>stop</c> or <c>length</c> (or called tools, when configured), or an embeddings list; never an error.

@@ -33,6 +33,7 @@ public sealed class ResponseObserver : IDisposable
     private bool _complete;
     private int _eventChoices;
     private bool _eventUsage;
+    private bool _usageSeen;
     private bool _usageChunkSeen;
     private bool _countDelta;
 
@@ -103,6 +104,9 @@ public sealed class ResponseObserver : IDisposable
 
     /// <summary>True when the body could not be followed (invalid or too unusual); what was seen so far stands.</summary>
     public bool Failed => _failed;
+
+    /// <summary>True when a <c>usage</c> object was seen (its counts may still be absent).</summary>
+    public bool UsageSeen => _usageSeen;
 
     /// <summary>
     /// Counts the completion tokens of the streamed text from here on (content, refusal, tool-call and function-call
@@ -276,6 +280,7 @@ public sealed class ResponseObserver : IDisposable
                 else if (kind == Kind.Usage)
                 {
                     _eventUsage = true;
+                    _usageSeen = true;
                 }
 
                 if (kind is Kind.Category)
@@ -550,6 +555,7 @@ public sealed class ResponseObserver : IDisposable
         _complete = false;
         _eventChoices = 0;
         _eventUsage = false;
+        _usageSeen = false;
         _usageChunkSeen = false;
         _countDelta = false;
         _category = "other";

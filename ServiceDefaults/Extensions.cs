@@ -92,9 +92,7 @@ public static class ServiceDefaultsExtensions
                     aspnet.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath) &&
                         !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation(http =>
-                    // Query strings carry api-version only, but a user's URL may carry more; keep spans clean.
-                    http.FilterHttpRequestMessage = _ => true));
+                .AddHttpClientInstrumentation());
 
         builder.AddOpenTelemetryExporters();
         return builder;

@@ -1,14 +1,8 @@
 using System.Text.Json;
 using AspireAoai.Api.Parsing;
+using AspireAoai.Api.Telemetry;
 
 namespace AspireAoai.Api.Caching;
-
-/// <summary>What a stored answer saves: its usage.</summary>
-internal readonly record struct AnswerUsage(int InputTokens, int OutputTokens, bool Known = true)
-{
-    /// <summary><c>usage.prompt_tokens_details.cached_tokens</c>: a hit's saved cost prices them as cached input.</summary>
-    public int CachedInputTokens { get; init; }
-}
 
 /// <summary>
 /// Decides whether a complete response body may be stored: a chat completion whose every choice finished with
@@ -39,7 +33,7 @@ internal static class AnswerInspector
             var reason = operation == OperationKind.Embeddings ? CheckEmbeddings(root) : CheckChat(root, cacheToolCalls);
             if (reason is null)
             {
-                usage = ReadUsage(root);
+                usage = ReadUsage(body);
             }
 
             return reason;
@@ -81,20 +75,19 @@ internal static class AnswerInspector
     private static string? CheckEmbeddings(JsonElement root)
         => root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array && data.GetArrayLength() > 0 ? null : "no_data";
 
-    private static AnswerUsage ReadUsage(JsonElement root)
+    /// <summary>The answer's usage, read by the <see cref="ResponseObserver"/> that reads it for billing, so both agree.</summary>
+    private static AnswerUsage ReadUsage(ReadOnlySpan<byte> body)
     {
-        if (!root.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object)
+        using var observer = ResponseObserver.Rent();
+        observer.FeedJson(body);
+        if (!observer.UsageSeen)
         {
             return new AnswerUsage(0, 0, Known: false);
         }
 
-        var input = ReadInt(usage, "prompt_tokens");
-        var cached = usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
-            ? Math.Min(ReadInt(details, "cached_tokens"), input)
-            : 0;
-        return new AnswerUsage(input, ReadInt(usage, "completion_tokens")) { CachedInputTokens = cached };
+        var input = Positive(observer.InputTokens);
+        return new AnswerUsage(input, Positive(observer.OutputTokens)) { CachedInputTokens = Math.Min(Positive(observer.CachedInputTokens), input) };
     }
 
-    private static int ReadInt(JsonElement obj, string name)
-        => obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n > 0 ? n : 0;
+    private static int Positive(int? count) => count is > 0 ? count.Value : 0;
 }

@@ -61,7 +61,3 @@ public sealed record CacheEntry
     [JsonPropertyName("hasUsage")]
     public bool HasUsage { get; init; } = true;
 }
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(CacheEntry))]
-internal sealed partial class CacheJsonContext : JsonSerializerContext;

@@ -31,9 +31,6 @@ public sealed class CacheHit
     /// <summary>Completion tokens the upstream call would have used.</summary>
     public int OutputTokensSaved { get; }
 
-    /// <summary>Input plus output tokens saved.</summary>
-    public int TokensSaved => InputTokensSaved + OutputTokensSaved;
-
     /// <summary>Age of the entry when it was served.</summary>
     public TimeSpan Age { get; }
 }

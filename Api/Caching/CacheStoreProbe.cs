@@ -9,7 +9,7 @@ namespace AspireAoai.Api.Caching;
 /// second. A store that answers "container missing" counts as answering: the store re-creates the container and
 /// lookups skip it until then.
 /// </summary>
-internal sealed partial class CacheStoreProbe(ICacheStore store, CacheCircuit circuit, IOptions<CacheOptions> options, TimeProvider time,
+internal sealed partial class CacheStoreProbe(ICacheStore store, CircuitBreaker circuit, IOptions<CacheOptions> options, TimeProvider time,
     ILogger<CacheStoreProbe> logger) : BackgroundService
 {
     /// <summary>How often the open circuit is probed.</summary>

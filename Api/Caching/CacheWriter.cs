@@ -16,13 +16,13 @@ internal sealed class CacheWriter : BackgroundService
     private readonly CacheWriteQueue _queue;
     private readonly ICacheStore _store;
     private readonly MissCoalescer _coalescer;
-    private readonly CacheCircuit _circuit;
+    private readonly CircuitBreaker _circuit;
     private readonly CacheMetrics _metrics;
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CacheWriter> _logger;
 
-    public CacheWriter(CacheWriteQueue queue, ICacheStore store, CacheCircuit circuit, CacheMetrics metrics, IOptions<CacheOptions> options,
+    public CacheWriter(CacheWriteQueue queue, ICacheStore store, CircuitBreaker circuit, CacheMetrics metrics, IOptions<CacheOptions> options,
         TimeProvider time, ILogger<CacheWriter> logger, MissCoalescer coalescer)
     {
         _coalescer = coalescer;

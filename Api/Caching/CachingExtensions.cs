@@ -42,7 +42,7 @@ public static class CachingExtensions
         services.TryAddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CacheOptions>>().Value;
-            return new CacheCircuit(o.FailureThreshold, o.BreakDuration, sp.GetRequiredService<TimeProvider>());
+            return new CircuitBreaker(o.FailureThreshold, o.BreakDuration, sp.GetRequiredService<TimeProvider>());
         });
         services.TryAddSingleton<CacheWriteQueue>();
         services.AddHostedService<CacheWriter>();

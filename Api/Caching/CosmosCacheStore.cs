@@ -81,6 +81,3 @@ internal sealed class CosmosCacheStore : ICacheStore
         }
     }
 }
-
-/// <summary>The store answered with an unexpected status. The message carries the status only.</summary>
-public sealed class CacheStoreException(string message) : Exception(message);

@@ -9,8 +9,3 @@ public interface IResponseCache
     /// <summary>Writes a cached response to the client and returns true, or returns false to go upstream.</summary>
     ValueTask<bool> TryServeAsync(GatewayRequest request, CancellationToken cancellationToken);
 }
-
-internal sealed class NoResponseCache : IResponseCache
-{
-    public ValueTask<bool> TryServeAsync(GatewayRequest request, CancellationToken cancellationToken) => ValueTask.FromResult(false);
-}

@@ -22,7 +22,7 @@ internal sealed partial class ResponseCache : IResponseCache
     private readonly CachePolicy _policy;
     private readonly ICacheStore _store;
     private readonly MissCoalescer _coalescer;
-    private readonly CacheCircuit _circuit;
+    private readonly CircuitBreaker _circuit;
     private readonly CacheWriteQueue _queue;
     private readonly CacheMetrics _metrics;
     private readonly IUsageReporter _usage;
@@ -33,7 +33,7 @@ internal sealed partial class ResponseCache : IResponseCache
     private readonly int _failureThreshold;
     private readonly TimeSpan _breakDuration;
 
-    public ResponseCache(CachePolicy policy, ICacheStore store, CacheCircuit circuit, CacheWriteQueue queue, CacheMetrics metrics,
+    public ResponseCache(CachePolicy policy, ICacheStore store, CircuitBreaker circuit, CacheWriteQueue queue, CacheMetrics metrics,
         IUsageReporter usage, IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger, MissCoalescer coalescer)
     {
         _coalescer = coalescer;

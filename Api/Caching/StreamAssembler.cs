@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using AspireAoai.Api.Telemetry;
 
 namespace AspireAoai.Api.Caching;
 
@@ -20,16 +21,9 @@ internal static class StreamAssembler
         var data = new ArrayBufferWriter<byte>();
         try
         {
-            while (!sse.IsEmpty)
+            var lines = new SseLineReader(sse, isFinalBlock: true);
+            while (lines.TryReadLine(out var line))
             {
-                var end = sse.IndexOf((byte)'\n');
-                var line = end < 0 ? sse : sse[..end];
-                sse = end < 0 ? default : sse[(end + 1)..];
-                if (!line.IsEmpty && line[^1] == (byte)'\r')
-                {
-                    line = line[..^1];
-                }
-
                 if (line.IsEmpty)
                 {
                     if (data.WrittenCount > 0)
@@ -49,14 +43,8 @@ internal static class StreamAssembler
                     continue;
                 }
 
-                if (line.StartsWith("data:"u8))
+                if (SseLineReader.TryGetData(line, out var value))
                 {
-                    var value = line[5..];
-                    if (!value.IsEmpty && value[0] == (byte)' ')
-                    {
-                        value = value[1..];
-                    }
-
                     if (data.WrittenCount > 0)
                     {
                         data.Write("\n"u8);

@@ -1,9 +1,11 @@
+using AspireAoai.Api.Telemetry;
+
 namespace AspireAoai.Api.Forwarding;
 
 /// <summary>
 /// Finds where server-sent events end (a blank line: <c>\n\n</c> or <c>\r\n\r\n</c>) in a stream read in arbitrary
-/// pieces. It keeps one bit of state between pieces, whether the current line has content, so a boundary split
-/// across two reads is found.
+/// pieces, reading lines with <see cref="SseLineReader"/>. It keeps one bit of state between pieces, whether the
+/// current line has content, so a boundary split across two reads is found.
 /// </summary>
 internal struct SseEventScanner
 {
@@ -15,28 +17,22 @@ internal struct SseEventScanner
     /// </summary>
     public int NextEventEnd(ReadOnlySpan<byte> data)
     {
-        var position = 0;
-        while (true)
+        var lines = new SseLineReader(data);
+        while (lines.TryReadLine(out var line))
         {
-            var newline = data[position..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
-                if (data[position..].IndexOfAnyExcept((byte)'\r') >= 0)
-                {
-                    _lineHasContent = true;
-                }
-
-                return -1;
-            }
-
-            var line = data.Slice(position, newline);
             var blank = !_lineHasContent && line.IndexOfAnyExcept((byte)'\r') < 0;
             _lineHasContent = false;
-            position += newline + 1;
             if (blank)
             {
-                return position;
+                return lines.Consumed;
             }
         }
+
+        if (lines.Rest.IndexOfAnyExcept((byte)'\r') >= 0)
+        {
+            _lineHasContent = true;
+        }
+
+        return -1;
     }
 }

@@ -16,15 +16,12 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RedisLimitConnection> _logger;
     private readonly TimeSpan _timeout;
-    private readonly long _retryTicks;
+    private readonly CircuitBreaker _breaker;
     private readonly Lock _gate = new();
     private Task? _connecting;
     private IConnectionMultiplexer? _multiplexer;
     private IDatabase? _database;
     private byte[]? _sha;
-    private long _openUntil;
-    private int _probing;
-    private int _down;
 
     public RedisLimitConnection(Func<IConnectionMultiplexer?> connect, IOptions<RateLimitOptions> options, TimeProvider time,
         ILogger<RedisLimitConnection> logger)
@@ -33,11 +30,12 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
         _time = time;
         _logger = logger;
         _timeout = options.Value.RedisTimeout;
-        _retryTicks = (long)(options.Value.RedisRetryInterval.TotalSeconds * time.TimestampFrequency);
+        // One failure is enough: a limiter that waits out several timeouts first would hold admissions back for each.
+        _breaker = new CircuitBreaker(failureThreshold: 1, options.Value.RedisRetryInterval, time);
     }
 
     /// <summary>True while admissions go to Redis (connected, breaker closed).</summary>
-    public bool IsAvailable => _database is not null && _multiplexer!.IsConnected && Volatile.Read(ref _down) == 0;
+    public bool IsAvailable => _database is not null && _multiplexer!.IsConnected && !_breaker.IsOpen;
 
     /// <summary>Connects in the background; until then admissions use the Redis-unavailable policy.</summary>
     public Task StartAsync()
@@ -113,35 +111,25 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
             return false;
         }
 
-        if (Volatile.Read(ref _down) == 0)
-        {
-            return true;
-        }
-
         // Breaker open: one request at a time probes once the interval has passed.
-        return _time.GetTimestamp() >= Volatile.Read(ref _openUntil) && Interlocked.CompareExchange(ref _probing, 1, 0) == 0;
+        return _breaker.AllowRequest();
     }
 
     private void Succeeded()
     {
-        if (Volatile.Read(ref _down) != 0)
+        if (_breaker.Success())
         {
-            Volatile.Write(ref _down, 0);
             LogRecovered(_logger);
         }
-
-        Volatile.Write(ref _probing, 0);
     }
 
     private void Failed(Exception? ex)
     {
-        Volatile.Write(ref _openUntil, _time.GetTimestamp() + _retryTicks);
-        if (Interlocked.Exchange(ref _down, 1) == 0)
+        _breaker.Failure(out var opened);
+        if (opened)
         {
             LogUnavailable(_logger, ex?.GetType().Name ?? "disconnected");
         }
-
-        Volatile.Write(ref _probing, 0);
     }
 
     private async Task ConnectAsync()

@@ -19,32 +19,15 @@ public sealed class TokenEstimator
     internal const int PerName = 1;
     internal const int ReplyPriming = 3;
 
-    private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-    private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
-
     private readonly int _defaultCompletion;
 
     public TokenEstimator(IOptions<RateLimitOptions> options) => _defaultCompletion = options.Value.DefaultCompletionTokens;
 
     /// <summary>Loads both vocabularies (a few hundred milliseconds each) so no request pays for it.</summary>
-    public static void WarmUp()
-    {
-        O200k.Value.CountTokens("warm up");
-        Cl100k.Value.CountTokens("warm up");
-    }
+    public static void WarmUp() => ModelEncodings.WarmUp();
 
-    /// <summary>The tokenizer of a model.</summary>
-    public static Tokenizer ForModel(string model) => UsesO200k(model) ? O200k.Value : Cl100k.Value;
-
-    /// <summary>True for the models OpenAI tokenizes with o200k_base.</summary>
-    public static bool UsesO200k(string model) =>
-        model.StartsWith("gpt-4o", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("gpt-4.1", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("gpt-4.5", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("gpt-5", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("o1", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("o3", StringComparison.OrdinalIgnoreCase) ||
-        model.StartsWith("o4", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The tokenizer of a model (see <see cref="ModelEncodings"/>).</summary>
+    public static Tokenizer ForModel(string model) => ModelEncodings.ForModel(model);
 
     /// <summary>Prompt plus completion tokens the request may use.</summary>
     public long Estimate(GatewayRequest request) => Estimate(request.Operation, request.Pool.Model, request.Body.Span, request.Parsed.MaxTokens, request.Parsed.N);

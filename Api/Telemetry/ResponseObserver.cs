@@ -5,13 +5,6 @@ using Microsoft.ML.Tokenizers;
 
 namespace AspireAoai.Api.Telemetry;
 
-/// <summary>One content-filter verdict seen in a response.</summary>
-/// <param name="Source"><c>prompt</c> (prompt filter results or a filtered-prompt error) or <c>completion</c>.</param>
-/// <param name="Category">hate, self_harm, sexual, violence, jailbreak, ... or <c>other</c>.</param>
-/// <param name="Severity">safe, low, medium, high; <c>detected</c>/<c>not_detected</c> for detection-only categories.</param>
-/// <param name="Filtered">Whether this category blocked the content.</param>
-public readonly record struct ContentFilterVerdict(string Source, string Category, string Severity, bool Filtered);
-
 /// <summary>
 /// Watches a response as it is relayed, without holding it: a JSON body is fed chunk by chunk to an
 /// incremental <see cref="Utf8JsonReader"/>, an SSE body line by line. It picks out the response id and
@@ -40,6 +33,7 @@ public sealed class ResponseObserver : IDisposable
     private bool _complete;
     private int _eventChoices;
     private bool _eventUsage;
+    private bool _usageSeen;
     private bool _usageChunkSeen;
     private bool _countDelta;
 
@@ -110,6 +104,9 @@ public sealed class ResponseObserver : IDisposable
 
     /// <summary>True when the body could not be followed (invalid or too unusual); what was seen so far stands.</summary>
     public bool Failed => _failed;
+
+    /// <summary>True when a <c>usage</c> object was seen (its counts may still be absent).</summary>
+    public bool UsageSeen => _usageSeen;
 
     /// <summary>
     /// Counts the completion tokens of the streamed text from here on (content, refusal, tool-call and function-call
@@ -210,40 +207,16 @@ public sealed class ResponseObserver : IDisposable
 
     private int ProcessLines(ReadOnlySpan<byte> data)
     {
-        var consumed = 0;
-        while (true)
+        var lines = new SseLineReader(data);
+        while (lines.TryReadLine(out var line))
         {
-            var newline = data[consumed..].IndexOf((byte)'\n');
-            if (newline < 0)
+            if (SseLineReader.TryGetData(line, out var payload) && !payload.IsEmpty && !payload.SequenceEqual("[DONE]"u8))
             {
-                return consumed;
+                ParseEvent(payload);
             }
-
-            var line = data.Slice(consumed, newline);
-            consumed += newline + 1;
-            if (line.Length > 0 && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-
-            if (!line.StartsWith("data:"u8))
-            {
-                continue;
-            }
-
-            var payload = line[5..];
-            if (payload.Length > 0 && payload[0] == (byte)' ')
-            {
-                payload = payload[1..];
-            }
-
-            if (payload.IsEmpty || payload.SequenceEqual("[DONE]"u8))
-            {
-                continue;
-            }
-
-            ParseEvent(payload);
         }
+
+        return lines.Consumed;
     }
 
     private void ParseEvent(ReadOnlySpan<byte> json)
@@ -307,6 +280,7 @@ public sealed class ResponseObserver : IDisposable
                 else if (kind == Kind.Usage)
                 {
                     _eventUsage = true;
+                    _usageSeen = true;
                 }
 
                 if (kind is Kind.Category)
@@ -581,6 +555,7 @@ public sealed class ResponseObserver : IDisposable
         _complete = false;
         _eventChoices = 0;
         _eventUsage = false;
+        _usageSeen = false;
         _usageChunkSeen = false;
         _countDelta = false;
         _category = "other";

@@ -53,37 +53,52 @@ internal sealed partial class StartupWarmup(
             endpoints.Add(new Uri(deployment.Endpoint.GetLeftPart(UriPartial.Authority) + "/"));
         }
 
-        var calls = new List<Task<bool>>(endpoints.Count * perEndpoint);
+        // Every request is sent before any answer is read: a connection stays busy until its answer is read, so none goes
+        // back to the pool for a later request to reuse. (Reading each answer as it came, with inline socket completions
+        // as in production, let an early answer free its connection before the last request was sent: fewer connections.)
+        var calls = new List<Task<HttpResponseMessage?>>(endpoints.Count * perEndpoint);
         foreach (var endpoint in endpoints)
         {
             for (var i = 0; i < perEndpoint; i++)
             {
-                calls.Add(TouchAsync(invoker, endpoint, cancellationToken));
+                calls.Add(SendAsync(invoker, endpoint, cancellationToken));
             }
         }
 
         var answered = 0;
         foreach (var call in calls)
         {
-            answered += await call.ConfigureAwait(false) ? 1 : 0;
+            using var response = await call.ConfigureAwait(false);
+            answered += response is not null && await DrainAsync(response, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return answered;
     }
 
-    private static async Task<bool> TouchAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage?> SendAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
     {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
-            using var response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // An upstream that is down is the forwarder's business, with its cool-downs; the warm-up only warms.
+            return null;
+        }
+    }
+
+    private static async Task<bool> DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
             // Read the (small) answer to its end, so the connection goes back to the pool.
             await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
-            // An upstream that is down is the forwarder's business, with its cool-downs; the warm-up only warms.
             return false;
         }
     }

@@ -19,6 +19,13 @@ for project in tests/*/*.Tests.csproj; do
   dotnet test "$project" --no-build --nologo "$@" 2>&1 | tee -a "$log" || status=1
 done
 
+# Production's threading mode: Program turns on inline socket completions (Api/Forwarding/SocketCompletions.cs), but
+# the tests host the Api in-process through GatewayApp.Build, without Program, so the runtime reads the switch from the
+# test process's environment. The Api's tests (every in-process gateway, real Redis, Cosmos server and simulator) run
+# a second time with it on, as production runs.
+echo "== tests/Api.Tests/Api.Tests.csproj with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1"
+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet test tests/Api.Tests/Api.Tests.csproj --no-build --nologo "$@" 2>&1 | tee -a "$log" || status=1
+
 # One closing line over every test project, e.g. "Tests: 120 passed, 0 failed, 1 skipped".
 awk '
   /(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+/ {

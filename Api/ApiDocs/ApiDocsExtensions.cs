@@ -11,9 +11,6 @@ namespace AspireAoai.Api.ApiDocs;
 /// </summary>
 public static class ApiDocsExtensions
 {
-    /// <summary>Path of the document.</summary>
-    public const string DocumentPath = "/openapi/v1.json";
-
     /// <summary>Registers the document generator and the transformer that describes the gateway's own routes.</summary>
     public static IHostApplicationBuilder AddGatewayApiDocs(this IHostApplicationBuilder builder)
     {

@@ -1,18 +1,5 @@
 namespace AspireAoai.Api.ApiDocs;
 
-/// <summary>Who may call a route, which decides its security requirement and its error responses.</summary>
-internal enum RouteCaller
-{
-    /// <summary>A client key; errors in the OpenAI shape.</summary>
-    Client,
-
-    /// <summary>The admin key; errors as ProblemDetails (the usage report's admin view answers in the OpenAI shape).</summary>
-    Admin,
-
-    /// <summary>No key (health probes).</summary>
-    Anyone,
-}
-
 /// <summary>How the document describes one route: its tag, summary, caller, and the schemas of its body and answer.</summary>
 internal sealed record RouteDoc(string Tag, string Summary, string Description, RouteCaller Caller, string? RequestSchema = null,
     string? ResponseSchema = null, Type? ResponseType = null, string[]? Query = null, bool OpenAiErrors = true);

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Hosting;
@@ -20,17 +19,4 @@ internal sealed class ListenerOptionsValidator : IValidateOptions<ListenerOption
         => options.ListenBacklog is < 1 or > 65535
             ? ValidateOptionsResult.Fail("Gateway:ListenBacklog must be between 1 and 65535 (the kernel caps it at net.core.somaxconn).")
             : ValidateOptionsResult.Success;
-}
-
-public static class ListenerExtensions
-{
-    /// <summary>Binds <see cref="ListenerOptions"/> and applies them to Kestrel's socket transport.</summary>
-    public static IHostApplicationBuilder AddListenerTuning(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ListenerOptions>().BindConfiguration("Gateway").ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ListenerOptions>, ListenerOptionsValidator>();
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ListenerOptions>>(
-            static (transport, listener) => transport.Backlog = listener.Value.ListenBacklog);
-        return builder;
-    }
 }

@@ -5,40 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Hosting;
 
-/// <summary>What the gateway warms before it listens (section <c>Gateway:Warmup</c>).</summary>
-public sealed class WarmupOptions
-{
-    public const string SectionName = "Gateway:Warmup";
-
-    /// <summary>Warm up at start. Off, the first requests pay for the connections and the Redis connection themselves.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Connections opened to each upstream endpoint before the first request (a GET of its root, answer ignored).</summary>
-    public int UpstreamConnections { get; set; } = 8;
-
-    /// <summary>Longest the warm-up may hold the start; what is not warm by then warms on the first requests.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-internal sealed class WarmupOptionsValidator : IValidateOptions<WarmupOptions>
-{
-    public ValidateOptionsResult Validate(string? name, WarmupOptions options)
-    {
-        var errors = new List<string>();
-        if (options.UpstreamConnections is < 0 or > 256)
-        {
-            errors.Add($"{WarmupOptions.SectionName}:UpstreamConnections must be between 0 and 256.");
-        }
-
-        if (options.Timeout < TimeSpan.Zero || options.Timeout > TimeSpan.FromMinutes(2))
-        {
-            errors.Add($"{WarmupOptions.SectionName}:Timeout must be between 00:00:00 and 00:02:00.");
-        }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
-
 /// <summary>
 /// Warms what the first requests would otherwise pay for, before Kestrel listens (a hosted service registered before the
 /// server starts; readiness probes are refused until then): a few pooled connections to every upstream endpoint, and the
@@ -87,37 +53,52 @@ internal sealed partial class StartupWarmup(
             endpoints.Add(new Uri(deployment.Endpoint.GetLeftPart(UriPartial.Authority) + "/"));
         }
 
-        var calls = new List<Task<bool>>(endpoints.Count * perEndpoint);
+        // Every request is sent before any answer is read: a connection stays busy until its answer is read, so none goes
+        // back to the pool for a later request to reuse. (Reading each answer as it came, with inline socket completions
+        // as in production, let an early answer free its connection before the last request was sent: fewer connections.)
+        var calls = new List<Task<HttpResponseMessage?>>(endpoints.Count * perEndpoint);
         foreach (var endpoint in endpoints)
         {
             for (var i = 0; i < perEndpoint; i++)
             {
-                calls.Add(TouchAsync(invoker, endpoint, cancellationToken));
+                calls.Add(SendAsync(invoker, endpoint, cancellationToken));
             }
         }
 
         var answered = 0;
         foreach (var call in calls)
         {
-            answered += await call.ConfigureAwait(false) ? 1 : 0;
+            using var response = await call.ConfigureAwait(false);
+            answered += response is not null && await DrainAsync(response, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return answered;
     }
 
-    private static async Task<bool> TouchAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage?> SendAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
     {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
-            using var response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            // An upstream that is down is the forwarder's business, with its cool-downs; the warm-up only warms.
+            return null;
+        }
+    }
+
+    private static async Task<bool> DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
             // Read the (small) answer to its end, so the connection goes back to the pool.
             await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
         {
-            // An upstream that is down is the forwarder's business, with its cool-downs; the warm-up only warms.
             return false;
         }
     }
@@ -147,16 +128,4 @@ internal sealed partial class StartupWarmup(
     [LoggerMessage(EventId = 9101, Level = LogLevel.Information,
         Message = "Warmed up in {ElapsedMs} ms: {Connections} upstream connections opened, Redis rate limits ready: {Redis}")]
     private static partial void LogWarm(ILogger logger, int connections, bool redis, long elapsedMs);
-}
-
-public static class StartupWarmupExtensions
-{
-    /// <summary>Registers the warm-up. Call it after the features it warms, so their own start-up has begun.</summary>
-    public static IHostApplicationBuilder AddStartupWarmup(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<WarmupOptions>().BindConfiguration(WarmupOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<WarmupOptions>, WarmupOptionsValidator>();
-        builder.Services.AddHostedService<StartupWarmup>();
-        return builder;
-    }
 }

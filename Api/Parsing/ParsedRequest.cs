@@ -25,7 +25,4 @@ public readonly record struct ParsedRequest
 
     /// <summary>Responses: <c>previous_response_id</c>, the stored response this one continues.</summary>
     public string? PreviousResponseId { get; init; }
-
-    /// <summary>UTF-8 length of <c>messages</c> (chat) or <c>input</c> (embeddings): the input-token estimate's basis.</summary>
-    public int PromptBytes { get; init; }
 }

@@ -5,19 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Parsing;
 
-/// <summary>Outcome of reading a request body.</summary>
-public enum BodyReadStatus
-{
-    Ok,
-    UnsupportedMediaType,
-    TooLarge,
-    Empty,
-    Malformed,
-
-    /// <summary>The body came slower than <c>Gateway:MinRequestBodyBytesPerSecond</c> or took longer than <c>Gateway:RequestBodyTimeout</c>.</summary>
-    TimedOut,
-}
-
 /// <summary>
 /// Reads the request body once into a pooled buffer, enforcing the JSON content type, the size limit and the read
 /// deadline. The body is read whole because it is sent again on failover; responses, not requests, are streamed.

@@ -50,7 +50,6 @@ public static class RequestParser
         int? maxTokens = null, maxCompletionTokens = null, n = null;
         double? temperature = null;
         long? seed = null;
-        var promptBytes = 0;
         var promptName = operation == OperationKind.Embeddings ? "input"u8 : "messages"u8;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -108,7 +107,6 @@ public static class RequestParser
             else if (reader.ValueTextEquals(promptName))
             {
                 reader.Read();
-                var start = reader.TokenStartIndex;
                 if (operation == OperationKind.ChatCompletions)
                 {
                     if (reader.TokenType != JsonTokenType.StartArray)
@@ -156,7 +154,6 @@ public static class RequestParser
                 }
 
                 sawPrompt = true;
-                promptBytes = (int)Math.Min(int.MaxValue, reader.BytesConsumed - start);
             }
             else if (reader.ValueTextEquals("max_tokens"u8))
             {
@@ -231,7 +228,6 @@ public static class RequestParser
             Temperature = temperature,
             Seed = seed,
             N = n,
-            PromptBytes = promptBytes,
         };
         error = default;
         return true;

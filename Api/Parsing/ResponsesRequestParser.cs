@@ -17,7 +17,6 @@ internal static class ResponsesRequestParser
         bool stream = false, store = true;
         int? maxOutput = null;
         double? temperature = null;
-        var promptBytes = 0;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -36,7 +35,6 @@ internal static class ResponsesRequestParser
             else if (reader.ValueTextEquals("input"u8))
             {
                 reader.Read();
-                var start = reader.TokenStartIndex;
                 if (reader.TokenType == JsonTokenType.StartArray)
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -53,8 +51,6 @@ internal static class ResponsesRequestParser
                 {
                     return Invalid("'input' must be a string or an array of input items.", "input", out error);
                 }
-
-                promptBytes = (int)Math.Min(int.MaxValue, reader.BytesConsumed - start);
             }
             else if (reader.ValueTextEquals("instructions"u8))
             {
@@ -160,7 +156,6 @@ internal static class ResponsesRequestParser
             Temperature = temperature,
             Store = store,
             PreviousResponseId = previous,
-            PromptBytes = promptBytes,
         };
         error = default;
         return true;

@@ -22,7 +22,6 @@ public sealed class RequestParserTests
         Assert.Equal(0.2, parsed.Temperature);
         Assert.Equal(7, parsed.Seed);
         Assert.Equal(2, parsed.N);
-        Assert.Equal("""[{"role":"user","content":"hi"}]""".Length, parsed.PromptBytes);
     }
 
     [Theory]

@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace AspireAoai.Api.Tests.Apis;
 
 /// <summary>
-/// The completion step (<see cref="RequestCompletion"/>) settles the rate-limit charge and reports the usage whatever
+/// The completion step (<c>RequestCompletion</c>) settles the rate-limit charge and reports the usage whatever
 /// order the features were registered in: nothing wraps the usage reporter any more, so registering usage reporting after
 /// rate limiting (which used to leave charges unreconciled) works. Real Redis, the simulator upstream.
 /// </summary>

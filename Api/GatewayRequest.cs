@@ -53,7 +53,8 @@ public sealed class GatewayRequest
     public long StartTimestamp { get; }
 
     // Per-request state of the later steps. Fields here rather than HttpContext features: a feature the server does
-    // not know is a linear search on every lookup, and a miss searches the connection's features too.
+    // not know is a linear search on every lookup, and a miss searches the connection's features too. Each step records
+    // its outcome here; RequestCompletion reads them once, when the handler is done.
     private int _reported;
 
     /// <summary>The admission's rate-limit charge, when the request was admitted against limits.</summary>
@@ -67,6 +68,36 @@ public sealed class GatewayRequest
 
     /// <summary>Responses: where the id of the stored response this create makes is recorded, or null (not stored, not a create).</summary>
     internal Responses.ResponseOwners? ResponseOwners { get; set; }
+
+    /// <summary>Caching: the request the cache plans to store the answer of (a MISS), with <see cref="CacheCapture"/>.</summary>
+    internal Caching.CacheRequest? CachePlan { get; set; }
+
+    /// <summary>Caching: the copy of the answer being relayed, handed to the cache writer by the completion.</summary>
+    internal Caching.ResponseCapture? CacheCapture { get; set; }
+
+    /// <summary>The status the client got (499 when it went away), 0 while no step has recorded one.</summary>
+    internal int Status { get; set; }
+
+    /// <summary>True when the request reached the forwarder (its time to first byte is then the upstream's, or none).</summary>
+    internal bool Forwarded { get; set; }
+
+    /// <summary>True when the answer broke after it started (an unexpected failure the server aborts): nothing of it is stored.</summary>
+    internal bool Broken { get; set; }
+
+    /// <summary>The deployment whose answer was relayed; null when none was.</summary>
+    internal Deployment? Deployment { get; set; }
+
+    /// <summary>Upstream attempts made.</summary>
+    internal int Attempts { get; set; }
+
+    /// <summary>From arrival to the first body byte relayed from upstream; null when none was.</summary>
+    internal TimeSpan? TimeToFirstByte { get; set; }
+
+    /// <summary>When the cost header was computed: the usage event is priced at the same moment.</summary>
+    internal DateTimeOffset? PricedAt { get; set; }
+
+    /// <summary>The tokens the upstream's answer reported (or the gateway estimated, <see cref="ObservedUsage.Estimated"/>).</summary>
+    internal ObservedUsage Usage { get; set; }
 
     /// <summary>True the first time it is called for this request, false afterwards: usage is reported once.</summary>
     internal bool TryMarkReported() => Interlocked.Exchange(ref _reported, 1) == 0;

@@ -49,9 +49,6 @@ public static class AdminApi
     }
 }
 
-/// <summary>Body of <c>GET /admin/deployments</c>.</summary>
-public sealed record DeploymentsResponse(DateTimeOffset Now, IReadOnlyList<DeploymentSnapshot> Deployments);
-
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(DeploymentsResponse))]
 [JsonSerializable(typeof(DeploymentSnapshot))]

@@ -14,10 +14,11 @@ namespace AspireAoai.Api.Apis;
 /// The hot path of one completion or embeddings request: authenticate, read and parse the body, find the pool,
 /// admit (rate limits, budget), look in the cache, then forward. Each step is a small type behind an interface;
 /// this class only puts them in order and turns refusals into OpenAI-shaped errors.
-/// Usage is reported exactly once for every request whose client and pool are known: here for refusals (403,
-/// admission) and failures no later step owned, by the cache for its hits, by the forwarder for everything it
-/// handled. Requests without a known client (401) or pool (bad input: 400, 404, 408, 413, 415) are not accounted, nor
-/// those over the client's cap of requests in flight (429, refused before the body is read, like a 401).
+/// Each step records its outcome on the <see cref="GatewayRequest"/> (a refusal's status, the cache hit, what the
+/// forwarder relayed); once the request has ended, however, <see cref="RequestCompletion"/> settles, reports and caches
+/// it, exactly once for every request whose client and pool are known. Requests without a known client (401) or pool
+/// (bad input: 400, 404, 408, 413, 415) are not accounted, nor those over the client's cap of requests in flight (429,
+/// refused before the body is read, like a 401).
 /// </summary>
 public sealed partial class GatewayHandler
 {
@@ -29,12 +30,12 @@ public sealed partial class GatewayHandler
     private readonly IResponseCache _cache;
     private readonly UpstreamForwarder _forwarder;
     private readonly GatewayTelemetry _telemetry;
-    private readonly IUsageReporter _usage;
+    private readonly RequestCompletion _completion;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayHandler> _logger;
 
     public GatewayHandler(ClientAuthentication auth, RequestBodyReader bodyReader, DeploymentCatalog catalog, IRequestAdmission admission,
-        ClientGates gates, IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, IUsageReporter usage, TimeProvider time,
+        ClientGates gates, IResponseCache cache, UpstreamForwarder forwarder, GatewayTelemetry telemetry, RequestCompletion completion, TimeProvider time,
         ILogger<GatewayHandler> logger)
     {
         _gates = gates;
@@ -45,7 +46,7 @@ public sealed partial class GatewayHandler
         _cache = cache;
         _forwarder = forwarder;
         _telemetry = telemetry;
-        _usage = usage;
+        _completion = completion;
         _time = time;
         _logger = logger;
     }
@@ -68,9 +69,8 @@ public sealed partial class GatewayHandler
         // x-request-id and apim-request-id are the gateway's id until an upstream answer brings its own.
         RequestIds.Assign(context);
         PooledBody? body = null;
-        GatewayRequest? request = null;
+        GatewayRequest? request = null; // accounted: completed when the handler is done with it
         ClientGate? entered = null; // holds one of the client's in-flight slots until the request is done
-        var reported = false; // set once some step owns this request's usage report
         try
         {
             var authenticated = await _auth.AuthenticateAsync(context).ConfigureAwait(false);
@@ -118,8 +118,8 @@ public sealed partial class GatewayHandler
                 // refused hundreds of times a second must not cost a usage event each (the rejections metric counts them).
                 if (refusal.UntilMs != 0 && (pool ?? refusal.Pool) is { } refusedPool)
                 {
-                    ReportUnanswered(new GatewayRequest(context, client, operation, style, requested ?? refusal.RequestedModel ?? refusedPool.Model,
-                        refusedPool, ReadOnlyMemory<byte>.Empty, default, apiVersion, start), refusal.StatusCode);
+                    request = new GatewayRequest(context, client, operation, style, requested ?? refusal.RequestedModel ?? refusedPool.Model,
+                        refusedPool, ReadOnlyMemory<byte>.Empty, default, apiVersion, start) { Status = refusal.StatusCode };
                 }
 
                 await RejectEarlyAsync(context, refusal).ConfigureAwait(false);
@@ -176,8 +176,7 @@ public sealed partial class GatewayHandler
             request = new GatewayRequest(context, client, operation, style, requested!, pool!, body.Memory, parsed, apiVersion, start);
             if (!client.MayUse(pool!.Model, requested!))
             {
-                reported = true;
-                ReportUnanswered(request, StatusCodes.Status403Forbidden);
+                request.Status = StatusCodes.Status403Forbidden;
                 await RejectAsync(context, StatusCodes.Status403Forbidden,
                     $"This key may not use the model '{pool.Model}'.", OpenAiErrors.Permission, "model_not_allowed", "model").ConfigureAwait(false);
                 return;
@@ -187,6 +186,7 @@ public sealed partial class GatewayHandler
             if (operation == OperationKind.Responses
                 && !await context.RequestServices.GetRequiredService<Responses.ResponseOwners>().PrepareCreateAsync(request).ConfigureAwait(false))
             {
+                request = null; // answered as bad input (unknown or unavailable previous response): not accounted
                 return;
             }
 
@@ -194,8 +194,7 @@ public sealed partial class GatewayHandler
             if (!admission.Admitted)
             {
                 _gates.Remember(gate, admission, request);
-                reported = true;
-                ReportUnanswered(request, admission.StatusCode);
+                request.Status = admission.StatusCode;
                 _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
                 context.Response.Headers[CostHeaders.Cost] = "0";
                 await OpenAiErrors.WriteAsync(context, admission.StatusCode, admission.Message ?? "The request was not admitted.",
@@ -206,28 +205,36 @@ public sealed partial class GatewayHandler
 
             if (await _cache.TryServeAsync(request, context.RequestAborted).ConfigureAwait(false))
             {
-                reported = true;
                 return;
             }
 
-            // The forwarder reports every request it takes, however it ends.
-            reported = true;
+            // The forwarder records the outcome of every request it takes, however it ends.
             await _forwarder.ForwardAsync(request).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to answer.
-            if (request is not null && !reported)
+            if (request is { Status: 0 })
             {
-                ReportUnanswered(request, UpstreamForwarder.ClientClosedRequest);
+                request.Status = UpstreamForwarder.ClientClosedRequest;
             }
+        }
+        catch (Exception) when (context.Response.HasStarted)
+        {
+            // Broken after the answer started: the server aborts the connection, and nothing of the answer is stored.
+            if (request is not null)
+            {
+                request.Broken = true;
+            }
+
+            throw;
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnexpected(_logger, ex);
-            if (request is not null && !reported)
+            if (request is { Status: 0 })
             {
-                ReportUnanswered(request, StatusCodes.Status500InternalServerError);
+                request.Status = StatusCodes.Status500InternalServerError;
             }
 
             await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
@@ -235,29 +242,20 @@ public sealed partial class GatewayHandler
         }
         finally
         {
-            body?.Dispose();
-            entered?.Exit();
+            try
+            {
+                // Last, on every path: settle the charge, report the usage, hand the answer to the cache writer.
+                if (request is not null)
+                {
+                    _completion.Complete(request);
+                }
+            }
+            finally
+            {
+                body?.Dispose();
+                entered?.Exit();
+            }
         }
-    }
-
-    /// <summary>
-    /// Reports a request no upstream answered: refused here (403, admission) or ended by a failure no later step
-    /// reported. Zero tokens; a cache hit whose client left while it was written keeps what the hit saved.
-    /// </summary>
-    private void ReportUnanswered(GatewayRequest request, int status)
-    {
-        var context = request.Http;
-        var hit = request.CacheHit;
-        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        _usage.Report(request, new UsageRecord(
-            context.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
-            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: hit is not null, status, request.Parsed.Stream, Attempts: 0,
-            elapsed, elapsed, _time.GetUtcNow())
-        {
-            SavedInputTokens = hit?.InputTokensSaved ?? 0,
-            SavedOutputTokens = hit?.OutputTokensSaved ?? 0,
-            SavedCachedInputTokens = hit?.CachedInputTokensSaved ?? 0,
-        });
     }
 
     private Task RejectBodyAsync(HttpContext context, BodyReadStatus status) => status switch

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
@@ -8,16 +7,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Apis;
-
-/// <summary>The usage API (section <c>Gateway:UsageApi</c>).</summary>
-public sealed class UsageApiOptions
-{
-    public const string SectionName = "Gateway:UsageApi";
-
-    /// <summary>Longest a usage request waits for Cosmos DB before answering 503.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Gateway:UsageApi:QueryTimeout must be between 100 ms and 5 minutes.")]
-    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(10);
-}
 
 /// <summary>
 /// <c>GET /v1/usage</c> (client key: the caller's own usage, cost and live spend) and <c>GET /admin/usage</c> (admin key:

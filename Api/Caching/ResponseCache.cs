@@ -10,7 +10,8 @@ namespace AspireAoai.Api.Caching;
 /// The response cache in the request path. For a cacheable request (decided by <see cref="CachePolicy"/> from the
 /// parsed fields) it looks the key up within a tight timeout; a fresh entry is written to the client (JSON, or an
 /// SSE replay for a streamed request) and the request never goes upstream. On a MISS it wraps the response body so
-/// the answer is copied as it is relayed, and hands it to the background writer when the response completes.
+/// the answer is copied as it is relayed, and hands it to the background writer when the request completes
+/// (<see cref="RequestCompletion"/>).
 /// A store that fails, times out or is not ready is a MISS: the cache can slow a request by at most its lookup
 /// timeout, and stops even that while its circuit is open.
 /// </summary>
@@ -25,7 +26,6 @@ internal sealed partial class ResponseCache : IResponseCache
     private readonly CircuitBreaker _circuit;
     private readonly CacheWriteQueue _queue;
     private readonly CacheMetrics _metrics;
-    private readonly IUsageReporter _usage;
     private readonly TimeProvider _time;
     private readonly ILogger<ResponseCache> _logger;
     private readonly TimeSpan _lookupTimeout;
@@ -34,7 +34,7 @@ internal sealed partial class ResponseCache : IResponseCache
     private readonly TimeSpan _breakDuration;
 
     public ResponseCache(CachePolicy policy, ICacheStore store, CircuitBreaker circuit, CacheWriteQueue queue, CacheMetrics metrics,
-        IUsageReporter usage, IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger, MissCoalescer coalescer)
+        IOptions<CacheOptions> options, TimeProvider time, ILogger<ResponseCache> logger, MissCoalescer coalescer)
     {
         _coalescer = coalescer;
         _policy = policy;
@@ -42,7 +42,6 @@ internal sealed partial class ResponseCache : IResponseCache
         _circuit = circuit;
         _queue = queue;
         _metrics = metrics;
-        _usage = usage;
         _time = time;
         _logger = logger;
         var o = options.Value;
@@ -102,7 +101,7 @@ internal sealed partial class ResponseCache : IResponseCache
         http.Response.Headers[CacheStatus.HeaderName] = plan.MissStatus;
         if (plan.Store)
         {
-            BeginCapture(http, plan);
+            BeginCapture(request, plan);
         }
 
         return false;
@@ -209,16 +208,7 @@ internal sealed partial class ResponseCache : IResponseCache
         CacheLog.LookupResult(_logger, "hit", plan.ClientId, plan.Key);
 
         await response.Body.WriteAsync(body, cancellationToken).ConfigureAwait(false);
-        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        _usage.Report(request, new UsageRecord(
-            http.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, Deployment: null, Region: null,
-            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: true, StatusCodes.Status200OK, plan.Stream, Attempts: 0,
-            elapsed, elapsed, _time.GetUtcNow())
-        {
-            SavedInputTokens = entry.InputTokens,
-            SavedOutputTokens = entry.OutputTokens,
-            SavedCachedInputTokens = entry.CachedInputTokens,
-        });
+        request.Status = StatusCodes.Status200OK;
         return true;
     }
 
@@ -241,8 +231,9 @@ internal sealed partial class ResponseCache : IResponseCache
         return Task.CompletedTask;
     };
 
-    private void BeginCapture(HttpContext http, CacheRequest plan)
+    private void BeginCapture(GatewayRequest request, CacheRequest plan)
     {
+        var http = request.Http;
         var inner = http.Features.Get<IHttpResponseBodyFeature>();
         if (inner is null)
         {
@@ -253,23 +244,32 @@ internal sealed partial class ResponseCache : IResponseCache
         var limit = plan.Stream ? (int)Math.Min((long)_maxEntryBytes * StreamCaptureFactor, 64L * 1024 * 1024) : _maxEntryBytes;
         var capture = new ResponseCapture(limit);
         http.Features.Set<IHttpResponseBodyFeature>(new CaptureBodyFeature(inner, capture));
-        http.Response.OnCompleted(static state =>
-        {
-            var (cache, context, request, captured) = ((ResponseCache, HttpContext, CacheRequest, ResponseCapture))state;
-            cache.CompleteCapture(context, request, captured);
-            return Task.CompletedTask;
-        }, (this, http, plan, capture));
+        request.CachePlan = plan;
+        request.CacheCapture = capture;
     }
 
-    private void CompleteCapture(HttpContext http, CacheRequest plan, ResponseCapture capture)
+    public void Complete(GatewayRequest request)
+    {
+        if (request.CacheCapture is not { } capture)
+        {
+            return;
+        }
+
+        request.CacheCapture = null;
+        CompleteCapture(request, request.CachePlan!, capture);
+    }
+
+    private void CompleteCapture(GatewayRequest request, CacheRequest plan, ResponseCapture capture)
     {
         var offered = false;
         try
         {
+            var http = request.Http;
             var response = http.Response;
+            // The client's status as the request's steps recorded it: a 499 or a broken relay may have answered 200.
             var reason = response.StatusCode != StatusCodes.Status200OK ? "status"
                 : capture.Overflowed ? "too_large"
-                : http.RequestAborted.IsCancellationRequested ? "aborted"
+                : request.Status != StatusCodes.Status200OK || request.Broken || http.RequestAborted.IsCancellationRequested ? "aborted"
                 : null;
             if (reason is not null)
             {

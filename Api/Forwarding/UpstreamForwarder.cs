@@ -16,8 +16,9 @@ namespace AspireAoai.Api.Forwarding;
 /// 429, 5xx, timeout or connection failure before the first response byte cools that deployment down for as
 /// long as it asked and moves the request on, within the retry budget. Nothing reaches the client until an
 /// attempt has produced its first body byte, so streaming requests fail over too. After that the response
-/// is streamed through as it arrives. Every request that reaches the forwarder is reported to the usage seam
-/// exactly once, whatever its end (answered, refused after the retry budget, client gone, upstream broken).
+/// is streamed through as it arrives. Every request that reaches the forwarder leaves with its outcome recorded on the
+/// <see cref="GatewayRequest"/> (status, deployment, attempts, usage), whatever its end (answered, refused after the retry
+/// budget, client gone, upstream broken), for <see cref="RequestCompletion"/> to settle and report.
 /// </summary>
 public sealed partial class UpstreamForwarder
 {
@@ -36,14 +37,13 @@ public sealed partial class UpstreamForwarder
     private readonly TimeProvider _time;
     private readonly GatewayTelemetry _telemetry;
     private readonly IDeploymentCapacity _capacity;
-    private readonly IUsageReporter _usage;
     private readonly UsagePricer _pricer;
     private readonly string _upstreamApiVersion;
     private readonly int _costHeaderMaxBodyBytes;
     private readonly ILogger<UpstreamForwarder> _logger;
 
     public UpstreamForwarder(IHttpMessageHandlerFactory handlers, CooldownPolicy cooldown, IOptions<RoutingOptions> options, TimeProvider time,
-        GatewayTelemetry telemetry, IDeploymentCapacity capacity, IUsageReporter usage, UsagePricer pricer, IOptions<UpstreamOptions> upstream,
+        GatewayTelemetry telemetry, IDeploymentCapacity capacity, UsagePricer pricer, IOptions<UpstreamOptions> upstream,
         IOptions<UsageOptions> usageOptions, ILogger<UpstreamForwarder> logger)
     {
         // One invoker for the forwarder's lifetime: its SocketsHttpHandler recycles pooled connections itself
@@ -56,7 +56,6 @@ public sealed partial class UpstreamForwarder
         _time = time;
         _telemetry = telemetry;
         _capacity = capacity;
-        _usage = usage;
         _pricer = pricer;
         _upstreamApiVersion = upstream.Value.UpstreamApiVersion;
         _costHeaderMaxBodyBytes = usageOptions.Value.CostHeaderMaxBodyBytes;
@@ -66,7 +65,7 @@ public sealed partial class UpstreamForwarder
     /// <summary>Name of the upstream client (its handler chain is configured on this name).</summary>
     public static string ClientName => UpstreamClientName;
 
-    /// <summary>Forwards the request and reports its usage once, when it has ended.</summary>
+    /// <summary>Forwards the request and records its outcome on it, when it has ended.</summary>
     public async Task ForwardAsync(GatewayRequest request)
     {
         var state = new RequestState();
@@ -92,7 +91,7 @@ public sealed partial class UpstreamForwarder
                 ArrayPool<byte>.Shared.Return(rewritten);
             }
 
-            ReportUsage(request, state);
+            RecordOutcome(request, state);
         }
     }
 
@@ -415,8 +414,8 @@ public sealed partial class UpstreamForwarder
             $"max_tokens is {maxTokens}, more than a non-streamed answer can generate within this gateway's {seconds} s attempt timeout (at most {most}). Send \"stream\": true for long answers, or lower max_tokens (or max_completion_tokens) to {most} or less.");
     }
 
-    /// <summary>The one usage report of a request that reached the forwarder.</summary>
-    private void ReportUsage(GatewayRequest request, RequestState state)
+    /// <summary>What the attempts learned, on the request for its completion (<see cref="RequestCompletion"/>).</summary>
+    private static void RecordOutcome(GatewayRequest request, RequestState state)
     {
         var http = request.Http;
         var status = state.Status;
@@ -428,18 +427,23 @@ public sealed partial class UpstreamForwarder
                 : StatusCodes.Status500InternalServerError;
         }
 
-        var deployment = state.Deployment;
-        _usage.Report(request, new UsageRecord(
-            http.TraceIdentifier, request.Client.Id, request.Pool.Model, state.ResponseModel, deployment?.Name, deployment?.Region,
-            state.InputTokens, state.CachedInputTokens, state.OutputTokens, CacheHit: false, status, request.Parsed.Stream, state.Attempts,
-            _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds, state.TimeToFirstByte?.TotalMilliseconds,
-            state.PricedAt ?? _time.GetUtcNow())
+        request.Status = status;
+        request.Forwarded = true;
+        request.Deployment = state.Deployment;
+        request.Attempts = state.Attempts;
+        request.TimeToFirstByte = state.TimeToFirstByte;
+        request.PricedAt = state.PricedAt;
+        request.Usage = new ObservedUsage
         {
-            Estimated = state.Estimated,
-            ReasoningTokens = state.ReasoningTokens,
+            InputTokens = state.InputTokens,
+            CachedInputTokens = state.CachedInputTokens,
+            OutputTokens = state.OutputTokens,
             AudioInputTokens = state.AudioInputTokens,
             AudioOutputTokens = state.AudioOutputTokens,
-        });
+            ReasoningTokens = state.ReasoningTokens,
+            ResponseModel = state.ResponseModel,
+            Estimated = state.Estimated,
+        };
     }
 
     private enum AttemptOutcome
@@ -468,7 +472,7 @@ public sealed partial class UpstreamForwarder
         }
     }
 
-    /// <summary>What the attempts of one request learned, across attempts, for its usage report.</summary>
+    /// <summary>What the attempts of one request learned, across attempts, for its outcome.</summary>
     private sealed class RequestState
     {
         public int Attempts;

@@ -66,10 +66,9 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
 
         if (result.Admitted)
         {
-            var lease = new RateLimitLease(client, result, tokens, _limiter, http);
+            var lease = new RateLimitLease(client, result, tokens, _limiter, _catalog, http);
             request.Lease = lease;
             http.Response.OnStarting(RateLimitLease.OnStarting, lease);
-            http.Response.OnCompleted(RateLimitLease.OnCompleted, lease);
             if (cost > 0 && result.Source == LimitSource.Redis)
             {
                 // Its worst case is reserved: it must end (and settle) before that reservation can expire.

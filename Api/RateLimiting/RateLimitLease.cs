@@ -4,10 +4,10 @@ using AspireAoai.Api.Usage;
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
-/// One admitted request's charge, kept on the <see cref="HttpContext"/> until its usage is known. It writes the
+/// One admitted request's charge, kept on the <see cref="GatewayRequest"/> until its usage is known. It writes the
 /// <c>x-ratelimit-*</c> headers when the response starts (after upstream headers were copied, so the client sees its
-/// own limits rather than the deployment's) and settles the charge: to the actual usage when it is reported, or, when
-/// the response completes without a report, by refunding the tokens of a request that failed.
+/// own limits rather than the deployment's); <see cref="RequestCompletion"/> settles the charge when the request has
+/// ended: to the actual usage, or by refunding the tokens of a request that failed without using any.
 /// </summary>
 public sealed class RateLimitLease
 {
@@ -15,16 +15,18 @@ public sealed class RateLimitLease
     private const int ClientClosedRequest = 499;
 
     private readonly RateLimiter _limiter;
+    private readonly LimitCatalog _catalog;
     private readonly HttpContext _http;
     private int _settled;
     private int _reservationTaken;
 
-    internal RateLimitLease(ClientLimits client, in LimitResult result, long tokens, RateLimiter limiter, HttpContext http)
+    internal RateLimitLease(ClientLimits client, in LimitResult result, long tokens, RateLimiter limiter, LimitCatalog catalog, HttpContext http)
     {
         Client = client;
         Result = result;
         Tokens = tokens;
         _limiter = limiter;
+        _catalog = catalog;
         _http = http;
     }
 
@@ -35,17 +37,21 @@ public sealed class RateLimitLease
     /// <summary>Tokens charged at admission (the estimate).</summary>
     public long Tokens { get; }
 
-    /// <summary>Reconciles the charge with reported usage and charges the deployment that served the request.</summary>
-    internal void Settle(UsageRecord usage, LimitCatalog catalog)
+    /// <summary>
+    /// Reconciles the charge with the request's usage and charges the deployment that served it; a request that failed
+    /// without using tokens gets them back. Never blocks: the adjustments ride along with later admissions.
+    /// </summary>
+    internal void Settle(GatewayRequest request)
     {
         if (Interlocked.Exchange(ref _settled, 1) != 0)
         {
             return;
         }
 
+        var usage = request.Usage;
         var actual = (long)usage.InputTokens + usage.OutputTokens;
         // A response-cache hit used no upstream tokens: its TPM charge goes back to 0 (its request still counts for RPM).
-        if (!usage.CacheHit && usage.Status is (>= 200 and < 300) or ClientClosedRequest && actual == 0)
+        if (request.CacheHit is null && request.Status is (>= 200 and < 300) or ClientClosedRequest && actual == 0)
         {
             // Usage unknown (an upstream that sent none, or a client that left before any of it was counted): the
             // estimate stays, an upper bound. A client that leaves does not get its charge back: the deployment may
@@ -54,7 +60,7 @@ public sealed class RateLimitLease
         }
 
         _limiter.Reconcile(Client, Result, Tokens, actual);
-        if (usage.Deployment is { } name && catalog.ForDeployment(name) is { } deployment)
+        if (request.Deployment is { } served && _catalog.ForDeployment(served.Name) is { } deployment)
         {
             _limiter.ChargeDeployment(deployment, Result, actual);
         }
@@ -62,7 +68,7 @@ public sealed class RateLimitLease
 
     /// <summary>
     /// The request's budget reservation, once: to whoever writes its usage (which releases it with the real cost), or to
-    /// the reconciler when nobody did. Null when it has none or it was taken.
+    /// <see cref="ReleaseReservation"/> when nobody did. Null when it has none or it was taken.
     /// </summary>
     internal Reservation? TakeReservation()
     {
@@ -75,23 +81,20 @@ public sealed class RateLimitLease
         return new Reservation(budget.ReservationKey, budget.Group?.ReservationKey, reading.ReservationBucket, reading.Cost);
     }
 
+    /// <summary>Releases the budget reservation through the limiter's next flush, unless the usage writer took it.</summary>
+    internal void ReleaseReservation()
+    {
+        if (TakeReservation() is { } reservation)
+        {
+            _limiter.Release(reservation);
+        }
+    }
+
     /// <summary>OnStarting callback: the client's limit and remaining headers.</summary>
     internal static Task OnStarting(object state)
     {
         var lease = (RateLimitLease)state;
         WriteHeaders(lease.Client, lease.Result, lease._http.Response.Headers);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>OnCompleted callback: a request that failed without a usage report gets its tokens back.</summary>
-    internal static Task OnCompleted(object state)
-    {
-        var lease = (RateLimitLease)state;
-        if (lease._http.Response.StatusCode >= 400 && Interlocked.Exchange(ref lease._settled, 1) == 0)
-        {
-            lease._limiter.Reconcile(lease.Client, lease.Result, lease.Tokens, 0);
-        }
-
         return Task.CompletedTask;
     }
 

@@ -1,6 +1,5 @@
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Routing;
-using AspireAoai.Api.Usage;
 using AspireAoai.ServiceDefaults.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -26,8 +25,8 @@ public static class RateLimitingExtensions
     /// <summary>
     /// Rate limits shared by every replica through Redis (<c>Gateway:RateLimits</c>, the limits of
     /// <c>Gateway:Clients</c> and the capacity of <c>Gateway:Deployments</c>): replaces the admission and
-    /// deployment-capacity seams and wraps the usage reporter to reconcile charges. Call it after the routing and
-    /// usage features are registered. Budgets (<c>Gateway:Clients:{i}:Budget</c>) are checked in the same Redis call, so
+    /// deployment-capacity seams (in any order with the other features: each request's charge is settled by
+    /// <see cref="RequestCompletion"/>, through the lease admission put on the request). Budgets (<c>Gateway:Clients:{i}:Budget</c>) are checked in the same Redis call, so
     /// they are enforced only while rate limiting is enabled and Redis answers. Registers the Redis client (<see cref="AoaiRedisExtensions.AddAoaiRedis"/>) from
     /// <c>ConnectionStrings:{ConnectionName}</c> unless one is registered already.
     /// </summary>
@@ -65,34 +64,6 @@ public static class RateLimitingExtensions
         services.AddHostedService<AdjustmentFlusher>();
         services.Replace(ServiceDescriptor.Singleton<IRequestAdmission, RateLimitAdmission>());
         services.Replace(ServiceDescriptor.Singleton<IDeploymentCapacity, DeploymentCapacity>());
-        DecorateUsageReporter(services);
         return builder;
     }
-
-    /// <summary>Wraps the registered usage reporter (or a no-op one) in <see cref="UsageReconciler"/>.</summary>
-    private static void DecorateUsageReporter(IServiceCollection services)
-    {
-        ServiceDescriptor? inner = null;
-        for (var i = services.Count - 1; i >= 0; i--)
-        {
-            if (services[i].ServiceType == typeof(IUsageReporter) && !services[i].IsKeyedService)
-            {
-                inner = services[i];
-                services.RemoveAt(i);
-                break;
-            }
-        }
-
-        services.AddSingleton<IUsageReporter>(sp => new UsageReconciler(Create(sp, inner), sp.GetRequiredService<LimitCatalog>(),
-            sp.GetRequiredService<RateLimiter>()));
-    }
-
-    private static IUsageReporter Create(IServiceProvider sp, ServiceDescriptor? descriptor) => descriptor switch
-    {
-        null => new NoUsageReporter(),
-        { ImplementationInstance: IUsageReporter instance } => instance,
-        { ImplementationFactory: { } factory } => (IUsageReporter)factory(sp),
-        { ImplementationType: { } type } => (IUsageReporter)ActivatorUtilities.CreateInstance(sp, type),
-        _ => new NoUsageReporter(),
-    };
 }

@@ -2,15 +2,6 @@ using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.Responses;
 
-/// <summary>What a follow-up asks of a stored response.</summary>
-public enum FollowUpKind
-{
-    Get,
-    Delete,
-    Cancel,
-    InputItems,
-}
-
 /// <summary>How each follow-up is sent upstream.</summary>
 internal static class FollowUps
 {

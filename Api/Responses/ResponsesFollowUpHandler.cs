@@ -17,7 +17,8 @@ namespace AspireAoai.Api.Responses;
 /// is authenticated, held to the client's limits (a request in RPM, no tokens) and allowed models, and sent only to the
 /// deployment that made the response, for the client that made it: an id made elsewhere or by another client is 404,
 /// a deployment that is cooling or does not answer is 503 with retry-after. None carries tokens: Azure bills no
-/// retrieval, so a replayed stream costs nothing either. Each is one usage event (zero tokens, its status).
+/// retrieval, so a replayed stream costs nothing either. Each is one usage event (zero tokens, its status), made by
+/// <see cref="RequestCompletion"/> from what the follow-up recorded on its request.
 /// </summary>
 public sealed partial class ResponsesFollowUpHandler
 {
@@ -27,7 +28,7 @@ public sealed partial class ResponsesFollowUpHandler
     private readonly IRequestAdmission _admission;
     private readonly ResponseOwners _owners;
     private readonly CooldownPolicy _cooldown;
-    private readonly IUsageReporter _usage;
+    private readonly RequestCompletion _completion;
     private readonly GatewayTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly HttpMessageInvoker _client;
@@ -35,7 +36,7 @@ public sealed partial class ResponsesFollowUpHandler
     private readonly ILogger<ResponsesFollowUpHandler> _logger;
 
     public ResponsesFollowUpHandler(ClientAuthentication auth, ClientGates gates, DeploymentCatalog catalog, IRequestAdmission admission,
-        ResponseOwners owners, CooldownPolicy cooldown, IUsageReporter usage, GatewayTelemetry telemetry, TimeProvider time,
+        ResponseOwners owners, CooldownPolicy cooldown, RequestCompletion completion, GatewayTelemetry telemetry, TimeProvider time,
         IHttpMessageHandlerFactory handlers, IOptions<ResponsesOptions> options, ILogger<ResponsesFollowUpHandler> logger)
     {
         _auth = auth;
@@ -44,7 +45,7 @@ public sealed partial class ResponsesFollowUpHandler
         _admission = admission;
         _owners = owners;
         _cooldown = cooldown;
-        _usage = usage;
+        _completion = completion;
         _telemetry = telemetry;
         _time = time;
         _client = new HttpMessageInvoker(handlers.CreateHandler(UpstreamForwarder.ClientName), disposeHandler: false);
@@ -106,7 +107,7 @@ public sealed partial class ResponsesFollowUpHandler
             if (!admission.Admitted)
             {
                 _gates.Remember(gate, admission, request);
-                Report(request, null, admission.StatusCode, 0);
+                request.Status = admission.StatusCode;
                 _telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", admission.Code ?? "rejected"));
                 context.Response.Headers[CostHeaders.Cost] = "0";
                 await OpenAiErrors.WriteAsync(context, admission.StatusCode, admission.Message ?? "The request was not admitted.",
@@ -117,12 +118,14 @@ public sealed partial class ResponsesFollowUpHandler
 
             if (!await _owners.CheckAvailableAsync(context, deployment).ConfigureAwait(false))
             {
-                Report(request, null, StatusCodes.Status503ServiceUnavailable, 0);
+                request.Status = StatusCodes.Status503ServiceUnavailable;
                 return;
             }
 
             var status = await ForwardAsync(context, kind, id, deployment).ConfigureAwait(false);
-            Report(request, deployment, status, 1);
+            request.Status = status;
+            request.Deployment = deployment;
+            request.Attempts = 1;
             if ((kind == FollowUpKind.Delete && status == StatusCodes.Status200OK) || status == StatusCodes.Status404NotFound)
             {
                 await _owners.ForgetAsync(id).ConfigureAwait(false);
@@ -130,17 +133,17 @@ public sealed partial class ResponsesFollowUpHandler
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            if (request is not null)
+            if (request is { Status: 0 })
             {
-                Report(request, null, UpstreamForwarder.ClientClosedRequest, 0);
+                request.Status = UpstreamForwarder.ClientClosedRequest;
             }
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnexpected(_logger, ex);
-            if (request is not null)
+            if (request is { Status: 0 })
             {
-                Report(request, null, StatusCodes.Status500InternalServerError, 0);
+                request.Status = StatusCodes.Status500InternalServerError;
             }
 
             await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
@@ -148,7 +151,17 @@ public sealed partial class ResponsesFollowUpHandler
         }
         finally
         {
-            gate.Exit();
+            try
+            {
+                if (request is not null)
+                {
+                    _completion.Complete(request);
+                }
+            }
+            finally
+            {
+                gate.Exit();
+            }
         }
     }
 
@@ -245,16 +258,6 @@ public sealed partial class ResponsesFollowUpHandler
 
     private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues value)
         => value.Count > 0 && string.Equals(value[0], "true", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The one usage event of a follow-up: zero tokens, with its deployment and status.</summary>
-    private void Report(GatewayRequest request, Deployment? deployment, int status, int attempts)
-    {
-        var elapsed = _time.GetElapsedTime(request.StartTimestamp).TotalMilliseconds;
-        _usage.Report(request, new UsageRecord(
-            request.Http.TraceIdentifier, request.Client.Id, request.Pool.Model, ResponseModel: null, deployment?.Name, deployment?.Region,
-            InputTokens: 0, CachedInputTokens: 0, OutputTokens: 0, CacheHit: false, status, request.Parsed.Stream, attempts,
-            elapsed, elapsed, _time.GetUtcNow()));
-    }
 
     [LoggerMessage(EventId = 1604, Level = LogLevel.Error, Message = "Unexpected failure while handling a follow-up on a stored response")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);

@@ -156,11 +156,3 @@ public sealed class DeploymentPool
             && (capacity is null || request is null || capacity.HasCapacity(d, request));
     }
 }
-
-/// <summary>The pool indexes a request has tried, as a bit set (pools hold at most 64 deployments).</summary>
-public readonly record struct TriedSet(ulong Bits)
-{
-    public bool Contains(int index) => (Bits & (1UL << index)) != 0;
-
-    public TriedSet Add(int index) => new(Bits | (1UL << index));
-}

@@ -9,8 +9,3 @@ public interface IDeploymentCapacity
     /// <summary>True when <paramref name="deployment"/> can take <paramref name="request"/> now. Called on the hot path.</summary>
     bool HasCapacity(Deployment deployment, GatewayRequest request);
 }
-
-internal sealed class UnlimitedDeploymentCapacity : IDeploymentCapacity
-{
-    public bool HasCapacity(Deployment deployment, GatewayRequest request) => true;
-}

@@ -7,8 +7,8 @@ public static class UsageExtensions
     /// <summary>
     /// One usage event per finished request, written to the Redis stream <c>aoai:usage</c> in pipelined batches off
     /// the request path (<see cref="UsageOptions"/>, section <c>Gateway:Usage</c>), with the running spend budgets read.
-    /// Without a Redis connection string (or with <c>Gateway:Usage:Enabled=false</c>) records go nowhere. Register
-    /// before rate limiting, which wraps the reporter to reconcile token charges.
+    /// Without a Redis connection string (or with <c>Gateway:Usage:Enabled=false</c>) records go nowhere. The records
+    /// come from <see cref="RequestCompletion"/>, which also settles rate-limit charges: no order among the features.
     /// </summary>
     public static IHostApplicationBuilder AddUsageReporting(this IHostApplicationBuilder builder)
     {

@@ -168,8 +168,8 @@ public sealed class FirstLevelCacheTests(CosmosFixture cosmos) : IClassFixture<C
     }
 
     /// <summary>
-    /// The coalescer's count once the leader's request has ended: its entry is released in the response's OnCompleted,
-    /// which may run just after its client read the answer.
+    /// The coalescer's count once the leader's request has ended: its entry is released by the request's completion step
+    /// (RequestCompletion, when the handler is done), which may run just after its client read the answer.
     /// </summary>
     private static async Task<int> InFlightOnceRequestsEndAsync(MissCoalescer coalescer)
     {

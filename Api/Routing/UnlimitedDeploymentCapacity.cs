@@ -1,0 +1,6 @@
+namespace AspireAoai.Api.Routing;
+
+internal sealed class UnlimitedDeploymentCapacity : IDeploymentCapacity
+{
+    public bool HasCapacity(Deployment deployment, GatewayRequest request) => true;
+}

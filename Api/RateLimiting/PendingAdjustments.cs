@@ -15,18 +15,14 @@ internal sealed class PendingAdjustments
 
     private readonly ConcurrentQueue<Adjustment> _queue = new();
     private int _count;
-    private long _dropped;
 
     public int Count => Volatile.Read(ref _count);
-
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     public void Enqueue(in Adjustment adjustment)
     {
         if (Interlocked.Increment(ref _count) > MaxQueued && _queue.TryDequeue(out _))
         {
             Interlocked.Decrement(ref _count);
-            Interlocked.Increment(ref _dropped);
         }
 
         _queue.Enqueue(adjustment);

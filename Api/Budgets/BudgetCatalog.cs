@@ -60,7 +60,4 @@ public sealed class BudgetCatalog
 
     /// <summary>The id of the client's group, or null (the usage writer adds the client's spend to the group's counters).</summary>
     public string? GroupOf(string clientId) => _budgets.TryGetValue(clientId, out var b) ? b.Group?.Id : null;
-
-    /// <summary>A group by id, or null.</summary>
-    public BudgetScope? GroupById(string id) => _groups.GetValueOrDefault(id);
 }

@@ -114,6 +114,3 @@ public sealed class BudgetScope
         return seen < periodNumber && Interlocked.CompareExchange(ref warned, periodNumber, seen) == seen;
     }
 }
-
-/// <summary>A scope's spend keys for one UTC day and its month.</summary>
-internal sealed record ScopeKeys(long Day, long Month, RedisKey DayKey, RedisKey MonthKey);

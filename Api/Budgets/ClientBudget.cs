@@ -4,13 +4,6 @@ using StackExchange.Redis;
 
 namespace AspireAoai.Api.Budgets;
 
-/// <summary>The period a budget covers.</summary>
-public enum BudgetPeriod
-{
-    Day,
-    Month,
-}
-
 /// <summary>
 /// What a client's requests must fit: its own budget, its group's, or both. Resolved once at start; every admission of a
 /// budgeted client reads the spend and the reservations of each scope and reserves its worst case in both, in one call.
@@ -82,7 +75,3 @@ public sealed class ClientBudget
         return (utc.Year * 12L) + utc.Month - 1;
     }
 }
-
-/// <summary>A client's (and its group's) spend keys for one UTC day and its month.</summary>
-internal sealed record PeriodKeys(long Day, long Month, RedisKey DayKey, RedisKey MonthKey, RedisKey GroupDayKey = default,
-    RedisKey GroupMonthKey = default);

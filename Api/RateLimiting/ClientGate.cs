@@ -75,16 +75,3 @@ public sealed class ClientGate
     /// <summary>Forgets <paramref name="expired"/> if it is still the remembered refusal.</summary>
     internal void Forget(EarlyRefusal expired) => Interlocked.CompareExchange(ref _refusal, null, expired);
 }
-
-/// <summary>
-/// A refusal decided before the body was read, in the OpenAI error shape; <see cref="UntilMs"/> (Unix ms on this
-/// replica's clock) is when a remembered refusal stops holding, 0 for the concurrency cap.
-/// </summary>
-public sealed record EarlyRefusal(int StatusCode, string Message, string Type, string Code, long UntilMs)
-{
-    /// <summary>The pool of the refused request that is remembered: the usage event of a later refusal names its model.</summary>
-    public Routing.DeploymentPool? Pool { get; init; }
-
-    /// <summary>The model or deployment name that request asked for.</summary>
-    public string? RequestedModel { get; init; }
-}

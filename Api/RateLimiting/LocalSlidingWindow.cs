@@ -114,6 +114,3 @@ internal sealed class LocalSlidingWindow
         return Math.Max(1, ((cur + _window + 1) * _bucketMs) - nowMs);
     }
 }
-
-/// <summary>Outcome of a local window check.</summary>
-internal readonly record struct WindowResult(bool Admitted, bool TooLarge, long RetryAfterMs, long Requests, long Tokens, long Bucket);

@@ -4,18 +4,6 @@ using StackExchange.Redis;
 namespace AspireAoai.Api.RateLimiting;
 
 /// <summary>
-/// A change after the fact: a reconciliation (refund or extra charge) of a window, a deployment's charge, or the release of
-/// a budget reservation (<see cref="Kind"/>; for a release <see cref="Bucket"/> is the expiry bucket and
-/// <see cref="Tokens"/> the picodollars).
-/// </summary>
-internal readonly record struct Adjustment(RedisKey Key, long Bucket, long Tokens, long Requests, long Day, long Month, byte Kind)
-{
-    public const byte Reconcile = 0;
-    public const byte Charge = 1;
-    public const byte Release = 2;
-}
-
-/// <summary>
 /// Adjustments waiting to be written. <see cref="AdjustmentFlusher"/> writes them every
 /// <see cref="AdjustmentFlusher.Interval"/>, merged per key and sub-bucket, so under load a deployment gets one charge
 /// per bucket and flush instead of one per request, and admissions carry none. Bounded: while Redis is away for long
@@ -27,18 +15,14 @@ internal sealed class PendingAdjustments
 
     private readonly ConcurrentQueue<Adjustment> _queue = new();
     private int _count;
-    private long _dropped;
 
     public int Count => Volatile.Read(ref _count);
-
-    public long Dropped => Interlocked.Read(ref _dropped);
 
     public void Enqueue(in Adjustment adjustment)
     {
         if (Interlocked.Increment(ref _count) > MaxQueued && _queue.TryDequeue(out _))
         {
             Interlocked.Decrement(ref _count);
-            Interlocked.Increment(ref _dropped);
         }
 
         _queue.Enqueue(adjustment);
@@ -54,4 +38,26 @@ internal sealed class PendingAdjustments
 
         return false;
     }
+
+    /// <summary>
+    /// Takes up to <paramref name="max"/> queued adjustments and merges them: adjustments of one key, sub-bucket, day,
+    /// month and kind become one, their tokens and requests summed. <paramref name="taken"/> is how many were taken.
+    /// </summary>
+    public List<MergedAdjustment> TakeMerged(int max, out int taken)
+    {
+        var merged = new Dictionary<MergeKey, MergedAdjustment>();
+        taken = 0;
+        while (taken < max && TryDequeue(out var a))
+        {
+            taken++;
+            var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Kind);
+            merged[key] = merged.TryGetValue(key, out var m)
+                ? new MergedAdjustment(m.Sum with { Tokens = m.Sum.Tokens + a.Tokens, Requests = m.Sum.Requests + a.Requests }, m.Count + 1)
+                : new MergedAdjustment(a, 1);
+        }
+
+        return new List<MergedAdjustment>(merged.Values);
+    }
+
+    private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, byte Kind);
 }

@@ -1,15 +1,5 @@
 namespace AspireAoai.Api.RateLimiting;
 
-/// <summary>What the gateway does when Redis cannot answer an admission in time.</summary>
-public enum RedisFailureMode
-{
-    /// <summary>Admit against a per-replica in-memory limiter (limits divided by <see cref="RateLimitOptions.FallbackReplicas"/>).</summary>
-    FailOpen,
-
-    /// <summary>Refuse with 503 until Redis answers again.</summary>
-    FailClosed,
-}
-
 /// <summary>Rate-limit defaults and Redis behaviour (section <c>Gateway:RateLimits</c>).</summary>
 public sealed class RateLimitOptions
 {
@@ -97,30 +87,4 @@ public sealed class RateLimitOptions
     /// Checked before the body is read, whether or not rate limiting is enabled; more get 429 <c>too_many_concurrent_requests</c>.
     /// </summary>
     public int MaxConcurrentRequests { get; set; } = 128;
-}
-
-/// <summary>The rate-limit fields of one client (<c>Gateway:Clients:{i}</c>); the rest of the section belongs to Auth.</summary>
-public sealed class ClientRateLimitOptions
-{
-    public string Id { get; set; } = "";
-
-    public int? Rpm { get; set; }
-
-    public int? Tpm { get; set; }
-
-    public long? TokensPerDay { get; set; }
-
-    public long? TokensPerMonth { get; set; }
-
-    /// <summary>
-    /// This client's Redis-unavailable policy; null = <c>Gateway:RateLimits:BudgetFailureMode</c> for a client with a
-    /// budget, else <c>Gateway:RateLimits:FailureMode</c>.
-    /// </summary>
-    public RedisFailureMode? FailureMode { get; set; }
-}
-
-/// <summary>The clients' rate-limit fields (section <c>Gateway</c>, list <c>Clients</c>).</summary>
-public sealed class ClientRateLimitsOptions
-{
-    public IList<ClientRateLimitOptions> Clients { get; set; } = new List<ClientRateLimitOptions>();
 }

@@ -1,127 +1,52 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using AspireAoai.Api.Budgets;
+using AspireAoai.Api.Usage;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace AspireAoai.Api.RateLimiting;
-
-/// <summary>Where an admission decision came from.</summary>
-public enum LimitSource
-{
-    /// <summary>Redis decided, in this request's own round trip.</summary>
-    Redis,
-
-    /// <summary>Redis unavailable: this replica's share of the limits decided (fail-open).</summary>
-    Local,
-
-    /// <summary>Redis unavailable and the policy is fail-closed.</summary>
-    Unavailable,
-
-    /// <summary>Admitted from a lease Redis granted this replica (charged in Redis ahead of use).</summary>
-    Lease,
-}
-
-/// <summary>An admission decision with what the response headers and a later reconciliation need.</summary>
-public readonly record struct LimitResult(
-    bool Admitted,
-    int Reason,
-    long RetryAfterMs,
-    long Requests,
-    long Tokens,
-    long NowMs,
-    long Bucket,
-    long Day,
-    long Month,
-    LimitSource Source)
-{
-    /// <summary>The client's spend today (picodollars) as the admission read it; -1 when not read.</summary>
-    public long DaySpend { get; init; } = -1;
-
-    /// <summary>The client's spend this month (picodollars) as the admission read it; -1 when not read.</summary>
-    public long MonthSpend { get; init; } = -1;
-
-    /// <summary>The spend keys (and their periods) the admission read; null when the client has no budget.</summary>
-    internal PeriodKeys? PeriodKeys { get; init; }
-
-    /// <summary>The budget figures of a budgeted admission (spend of the group, reservations, this request's); null otherwise.</summary>
-    public BudgetReading? Budget { get; init; }
-
-    /// <summary>True when the request was charged in Redis (in its own round trip or through a lease).</summary>
-    public bool InRedis => Source is LimitSource.Redis or LimitSource.Lease;
-
-    /// <summary>True when a spent budget refused the request.</summary>
-    public bool BudgetExceeded => Reason is SlidingWindowScript.ReasonBudgetDay or SlidingWindowScript.ReasonBudgetMonth
-        or SlidingWindowScript.ReasonGroupBudgetDay or SlidingWindowScript.ReasonGroupBudgetMonth;
-
-    public bool TooLarge => Reason is SlidingWindowScript.ReasonTooLargeTpm or SlidingWindowScript.ReasonTooLargeDay or SlidingWindowScript.ReasonTooLargeMonth;
-}
 
 /// <summary>
 /// Checks and charges a client's limits (and reads the pool's deployment windows) in one EVALSHA, applies the
 /// Redis-unavailable policy, and queues reconciliations and deployment charges, which <see cref="AdjustmentFlusher"/>
 /// writes merged (one entry per key and sub-bucket) a few times a second, so they cost the admission nothing.
+/// The pieces: <see cref="ScriptArguments"/> writes the call, <see cref="AdmissionReply"/> reads its answer,
+/// <see cref="LeaseKeeper"/> keeps the client leases, <see cref="AdjustmentWriter"/> writes the queue.
 /// </summary>
-public sealed partial class RateLimiter
+public sealed class RateLimiter
 {
-    /// <summary>Merged adjustments per flush call.</summary>
-    internal const int FlushBatch = 64;
-
-    /// <summary>Queued adjustments one flush pass takes and merges before writing.</summary>
-    internal const int FlushTake = 4096;
-
-    private static readonly RedisValue AdmitMode = "a";
-    private static readonly RedisValue FlushMode = "f";
-    private static readonly RedisValue Zero = 0;
-    private static readonly RedisValue One = "1";
-    private static readonly RedisValue ZeroFlag = "0";
-    private static readonly RedisValue Two = "2";
-
     private readonly RedisLimitConnection _redis;
     private readonly PendingAdjustments _pending = new();
     private readonly TimeProvider _time;
     private readonly RedisFailureMode _failureMode;
-    private readonly RedisValue _bucketMs;
-    private readonly RedisValue _window;
-    private readonly RedisValue _ttl;
-    private readonly int _bucketWidth;
-    private readonly ConcurrentQueue<ArgsBuffer>[] _buffers;
-    private readonly ConcurrentDictionary<ClientLimits, byte> _leased = new();
-    private readonly int _leaseMinRequests;
-    private readonly double _leaseShare;
-    private static readonly RedisValue LeaseFillArgument = LeaseFill;
-
-    /// <summary>A lease is granted only while the window stays at most this full with it; the lease path needs that much room.</summary>
-    internal const double LeaseFill = 0.5;
+    private readonly ScriptArguments _arguments;
+    private readonly ArgumentBufferPool _buffers = new();
+    private readonly LeaseKeeper _leases;
+    private readonly AdjustmentWriter _writer;
 
     public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time, IOptions<BudgetOptions>? budgets = null)
     {
-        var reservation = (budgets?.Value ?? new BudgetOptions()).ReservationTimeout;
-        _reservationMs = (long)reservation.TotalMilliseconds;
         _redis = redis;
         _time = time;
         var o = options.Value;
         _failureMode = o.FailureMode;
-        _bucketWidth = o.BucketMilliseconds;
-        _bucketMs = o.BucketMilliseconds;
-        _window = 60_000 / o.BucketMilliseconds;
-        _ttl = 60_000 + (2 * o.BucketMilliseconds);
-        _leaseMinRequests = o.Leases ? o.LeaseMinRequests : 0;
-        _leaseShare = o.LeaseMaxShare;
-        _buffers = new ConcurrentQueue<ArgsBuffer>[3 * 65];
-        for (var i = 0; i < _buffers.Length; i++)
-        {
-            _buffers[i] = new ConcurrentQueue<ArgsBuffer>();
-        }
+        _arguments = new ScriptArguments(o, (budgets?.Value ?? new BudgetOptions()).ReservationTimeout, time);
+        _leases = new LeaseKeeper(o, time, _pending);
+        _writer = new AdjustmentWriter(redis, _pending, _arguments);
     }
 
     /// <summary>Test hook: the server-time override in milliseconds passed to the script (0 = Redis TIME).</summary>
-    internal Func<long>? ClockOverride { get; set; }
+    internal Func<long>? ClockOverride
+    {
+        get => _arguments.ClockOverride;
+        set => _arguments.ClockOverride = value;
+    }
 
     internal PendingAdjustments Pending => _pending;
 
     internal RedisLimitConnection Connection => _redis;
+
+    /// <summary>How long an unsettled reservation holds budget, in milliseconds (at most one reservation bucket more).</summary>
+    internal long ReservationMs => _arguments.ReservationMs;
 
     /// <summary>
     /// Checks and, when it fits, charges <paramref name="tokens"/> and one request to <paramref name="client"/>; rejects
@@ -131,9 +56,9 @@ public sealed partial class RateLimiter
     /// </summary>
     public ValueTask<LimitResult> AcquireAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long cost = 0)
     {
-        if (_leaseMinRequests > 0 && client.Budget is null)
+        if (_leases.Enabled && client.Budget is null)
         {
-            if (client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+            if (client.Lease is { } lease && _leases.TryAdmit(client, lease, deployments, tokens) is { } leased)
             {
                 return ValueTask.FromResult(leased);
             }
@@ -151,7 +76,7 @@ public sealed partial class RateLimiter
     private async ValueTask<LimitResult> AfterRenewalAsync(Task renewal, ClientLimits client, DeploymentLimits[] deployments, long tokens)
     {
         await renewal.ConfigureAwait(false);
-        if (client.Lease is { } lease && TryLease(client, lease, deployments, tokens) is { } leased)
+        if (client.Lease is { } lease && _leases.TryAdmit(client, lease, deployments, tokens) is { } leased)
         {
             return leased;
         }
@@ -163,7 +88,7 @@ public sealed partial class RateLimiter
     private async ValueTask<LimitResult> AcquireFromRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long cost)
     {
         var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var lease = LeaseToAsk(client, localMs);
+        var lease = _leases.SizeToAsk(client, localMs);
         TaskCompletionSource? renewal = null;
         if (lease.Requests > 0)
         {
@@ -204,30 +129,21 @@ public sealed partial class RateLimiter
         }
 
         ReturnArguments(args);
-        var d = deployments.Length;
-        var reply = (RedisResult[])result!;
-        var nowMs = (long)reply[5];
-        for (var k = 0; k < d; k++)
+        var reply = new AdmissionReply(result);
+        var nowMs = reply.NowMs;
+        for (var k = 0; k < deployments.Length; k++)
         {
-            deployments[k].Observe((long)reply[SlidingWindowScript.ReplyFixed + (2 * k)], (long)reply[SlidingWindowScript.ReplyFixed + (2 * k) + 1], nowMs);
+            deployments[k].Observe(reply.DeploymentRequests(k), reply.DeploymentTokens(k), nowMs);
         }
 
-        var admitted = (long)reply[0] == 1;
-        var limit = new LimitResult(admitted, (int)reply[2], (long)reply[1], (long)reply[3], (long)reply[4], nowMs,
-            (long)reply[6], (long)reply[7], (long)reply[8], LimitSource.Redis)
-        {
-            DaySpend = Spend(reply[9]),
-            MonthSpend = Spend(reply[10]),
-            PeriodKeys = periodKeys,
-            Budget = periodKeys is null ? null : ReadBudget(reply, cost),
-        };
-        var leased = (long)reply[11] == 1;
-        if (admitted)
+        var limit = reply.ToResult(periodKeys, cost);
+        var leased = reply.Leased;
+        if (limit.Admitted)
         {
             client.Meter.Add(localMs, tokens);
             if (leased)
             {
-                Install(client, limit, lease);
+                _leases.Install(client, limit, lease);
 
                 // The window Redis reported includes the reservation just made, not used yet.
                 limit = limit with { Requests = limit.Requests - lease.Requests, Tokens = limit.Tokens - lease.Tokens };
@@ -236,193 +152,29 @@ public sealed partial class RateLimiter
 
         if (lease.Requests > 0 && !leased)
         {
-            // The window is too full for a lease: every admission asks Redis again, and none asks for a lease until the
-            // next bucket (nor makes the others wait for one).
-            client.LeaseRefusedBucket = localMs / _bucketWidth;
+            _leases.Refused(client, localMs);
         }
 
         return limit;
     }
 
-    /// <summary>
-    /// Admits from the client's lease when it has a request and the tokens left, has not expired, and some deployment of
-    /// the pool has room by the last windows read (kept at most half full: near capacity every admission asks Redis).
-    /// </summary>
-    private LimitResult? TryLease(ClientLimits client, ClientLease lease, DeploymentLimits[] deployments, long tokens)
-    {
-        if (!lease.TryTake(tokens, _time.GetTimestamp(), out var left))
-        {
-            return null;
-        }
-
-        var localMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (deployments.Length > 0 && !AnyRoom(deployments, tokens, localMs))
-        {
-            lease.Return(tokens);
-            return null;
-        }
-
-        client.Meter.Add(localMs, tokens);
-        // The grant's window counted the whole reservation; what the lease still holds is not used yet, so the
-        // remaining-requests and -tokens headers leave it out (exact with one replica, as the grant saw the others).
-        var grant = lease.Grant;
-        return grant with { Source = LimitSource.Lease, Requests = grant.Requests - left.Requests, Tokens = grant.Tokens - left.Tokens };
-    }
-
-    private static bool AnyRoom(DeploymentLimits[] deployments, long tokens, long nowMs)
-    {
-        foreach (var d in deployments)
-        {
-            if (d.HasRoom(tokens, nowMs, LeaseFill))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Makes a granted lease the client's current one; what the previous one left is refunded.</summary>
-    private void Install(ClientLimits client, in LimitResult grant, (long Requests, long Tokens) size)
-    {
-        // Usable until the end of the bucket it was charged to (by Redis's clock, counted from now on ours).
-        var remainingMs = Math.Max(0, ((grant.Bucket + 1) * _bucketWidth) - grant.NowMs);
-        var expiresAt = _time.GetTimestamp() + (remainingMs * _time.TimestampFrequency / 1000);
-        var previous = Interlocked.Exchange(ref client.LeaseSlot, new ClientLease(grant, size.Requests, size.Tokens, expiresAt));
-        _leased.TryAdd(client, 0);
-        if (previous is not null)
-        {
-            Refund(client, previous);
-        }
-    }
-
-    private void Refund(ClientLimits client, ClientLease lease)
-    {
-        var (requests, tokens) = lease.Drain();
-        if (requests != 0 || tokens != 0)
-        {
-            var g = lease.Grant;
-            _pending.Enqueue(new Adjustment(client.Key, g.Bucket, -tokens, -requests, client.TokensPerDay > 0 ? g.Day : 0,
-                client.TokensPerMonth > 0 ? g.Month : 0, Adjustment.Reconcile));
-        }
-    }
-
     /// <summary>Ends expired leases and queues the refund of what they left (the flusher calls this every tick).</summary>
-    internal void EndExpiredLeases(bool all = false)
-    {
-        var now = _time.GetTimestamp();
-        foreach (var (client, _) in _leased)
-        {
-            if (client.Lease is { } lease && (all || now >= lease.ExpiresAt)
-                && Interlocked.CompareExchange(ref client.LeaseSlot, null, lease) == lease)
-            {
-                Refund(client, lease);
-            }
-
-            if (client.Lease is null && _leased.TryRemove(client, out _) && client.Lease is not null)
-            {
-                // A lease installed between the check and the removal: keep the client swept.
-                _leased.TryAdd(client, 0);
-            }
-        }
-    }
+    internal void EndExpiredLeases(bool all = false) => _leases.EndExpired(all);
 
     /// <summary>
     /// The keys and values of one admission call, in a buffer reused between calls (give it back with
     /// <see cref="ReturnArguments"/> once the call completed).
     /// </summary>
-    internal ArgsBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, (long Requests, long Tokens) lease,
+    internal ArgumentBuffer RentArguments(ClientLimits client, DeploymentLimits[] deployments, long tokens, (long Requests, long Tokens) lease,
         out PeriodKeys? periodKeys, long cost = 0)
     {
-        var d = deployments.Length;
-        var budget = client.Budget;
-        var scopes = budget is null ? 0 : budget.Group is null ? 1 : 2;
-        if (!_buffers[ArgsBuffer.PoolOf(d, scopes)].TryDequeue(out var args))
-        {
-            args = new ArgsBuffer(d, scopes);
-        }
-
-        var keys = args.Keys;
-        var values = args.Values;
-        keys[0] = client.Key;
-        WriteCommon(values, AdmitMode);
-        values[5] = tokens;
-        values[6] = client.Rpm;
-        values[7] = client.Tpm;
-        values[8] = client.TokensPerDay;
-        values[9] = client.TokensPerMonth;
-        values[10] = d;
-        periodKeys = null;
-        if (budget is null)
-        {
-            values[11] = Zero;
-            values[12] = Zero;
-            values[16] = Zero;
-            values[17] = Zero;
-            values[18] = Zero;
-            values[19] = Zero;
-            values[20] = Zero;
-        }
-        else
-        {
-            periodKeys = budget.KeysAt(_time.GetUtcNow());
-            WriteBudget(keys, values, d, budget, periodKeys, cost);
-        }
-
-        values[13] = lease.Requests;
-        values[14] = lease.Tokens;
-        values[15] = LeaseFillArgument;
-        for (var k = 0; k < d; k++)
-        {
-            keys[1 + k] = deployments[k].Key;
-            values[SlidingWindowScript.AdmitFixedArgs + (2 * k)] = deployments[k].UsableTpm;
-            values[SlidingWindowScript.AdmitFixedArgs + (2 * k) + 1] = deployments[k].UsableRpm;
-        }
-
+        var args = _buffers.Rent(deployments.Length, ScriptArguments.ScopesOf(client.Budget));
+        periodKeys = _arguments.WriteAdmission(args, client, deployments, tokens, lease, cost);
         return args;
     }
 
-    /// <summary>
-    /// The lease to ask for: what this replica admitted of the client in the last bucket, or in this one so far when
-    /// that is more, capped at the configured share of each limit; none for a client with a budget (its spend is checked
-    /// on every admission), a quiet one, or one refused a lease in this bucket.
-    /// </summary>
-    private (long Requests, long Tokens) LeaseToAsk(ClientLimits client, long localMs)
-    {
-        if (_leaseMinRequests == 0 || client.Budget is not null || client.LeaseRefusedBucket == localMs / _bucketWidth)
-        {
-            return default;
-        }
-
-        var (requests, tokens) = client.Meter.Recent(localMs);
-        if (requests < _leaseMinRequests)
-        {
-            return default;
-        }
-
-        requests = Cap(requests, client.Rpm);
-        tokens = Cap(Cap(Cap(tokens, client.Tpm), client.TokensPerDay), client.TokensPerMonth);
-        return requests < 1 ? default : (requests, tokens);
-
-        long Cap(long value, long limit) => limit > 0 ? Math.Min(value, (long)(limit * _leaseShare)) : value;
-    }
-
-    /// <summary>The arguments both modes of the script start with: mode, clock override, bucket width, window, ttl.</summary>
-    private void WriteCommon(RedisValue[] values, RedisValue mode)
-    {
-        values[0] = mode;
-        values[1] = ClockOverride?.Invoke() ?? 0;
-        values[2] = _bucketMs;
-        values[3] = _window;
-        values[4] = _ttl;
-    }
-
     /// <summary>Gives back a buffer of <see cref="RentArguments"/> whose call completed.</summary>
-    internal void ReturnArguments(ArgsBuffer args) => _buffers[args.Pool].Enqueue(args);
-
-    /// <summary>A spend counter as the script returned it: an exact integer string, or nil when it was not read.</summary>
-    private static long Spend(RedisResult value)
-        => !value.IsNull && long.TryParse((string)value!, NumberStyles.Integer, CultureInfo.InvariantCulture, out var spend) ? spend : -1;
+    internal void ReturnArguments(ArgumentBuffer args) => _buffers.Return(args);
 
     /// <summary>
     /// Reconciles a request admitted by <paramref name="admitted"/> once its actual tokens are known: refunds or charges the
@@ -461,84 +213,20 @@ public sealed partial class RateLimiter
     }
 
     /// <summary>
-    /// Writes the adjustments queued when the pass starts, merged: adjustments of one key, sub-bucket, day and month
-    /// become one (a busy deployment gets one charge per bucket, not one per request). Those queued meanwhile wait for
-    /// the next pass: a busy replica makes one call a pass instead of chasing its own queue with a call per round trip.
-    /// Returns how many queued adjustments were written; on failure the rest go back to the queue.
+    /// Releases a reservation whose request's usage will not reach the usage stream (usage reporting off, or a record
+    /// dropped before it was queued): queued like a reconciliation, written by the next flush.
     /// </summary>
-    internal async Task<int> FlushAsync()
+    internal void Release(Reservation reservation)
     {
-        var written = 0;
-        var due = _pending.Count;
-        while (due > 0 && _redis.IsAvailable)
+        _pending.Enqueue(new Adjustment(reservation.ClientKey, reservation.Bucket, reservation.Picodollars, 0, 0, 0, Adjustment.Release));
+        if (reservation.GroupKey is { } group)
         {
-            var merged = new Dictionary<MergeKey, Merged>();
-            var taken = 0;
-            while (taken < FlushTake && taken < due && _pending.TryDequeue(out var a))
-            {
-                taken++;
-                var key = new MergeKey(a.Key, a.Bucket, a.Day, a.Month, a.Kind);
-                merged[key] = merged.TryGetValue(key, out var m)
-                    ? new Merged(m.Tokens + a.Tokens, m.Requests + a.Requests, m.Count + 1)
-                    : new Merged(a.Tokens, a.Requests, 1);
-            }
-
-            due -= taken;
-            if (merged.Count == 0)
-            {
-                break;
-            }
-
-            var batch = new List<KeyValuePair<MergeKey, Merged>>(merged);
-            for (var first = 0; first < batch.Count; first += FlushBatch)
-            {
-                var count = Math.Min(FlushBatch, batch.Count - first);
-                if (!await WriteAdjustmentsAsync(batch, first, count).ConfigureAwait(false))
-                {
-                    for (var i = first; i < batch.Count; i++)
-                    {
-                        var (k, m) = (batch[i].Key, batch[i].Value);
-                        _pending.Enqueue(new Adjustment(k.Key, k.Bucket, m.Tokens, m.Requests, k.Day, k.Month, k.Kind));
-                    }
-
-                    return written;
-                }
-
-                for (var i = first; i < first + count; i++)
-                {
-                    written += batch[i].Value.Count;
-                }
-            }
+            _pending.Enqueue(new Adjustment(group, reservation.Bucket, reservation.Picodollars, 0, 0, 0, Adjustment.Release));
         }
-
-        return written;
     }
 
-    private async Task<bool> WriteAdjustmentsAsync(List<KeyValuePair<MergeKey, Merged>> batch, int first, int count)
-    {
-        var keys = new RedisKey[count];
-        var values = new RedisValue[SlidingWindowScript.FlushFixedArgs + (count * SlidingWindowScript.ArgsPerAdjustment)];
-        WriteCommon(values, FlushMode);
-        values[5] = count;
-        for (var i = 0; i < count; i++)
-        {
-            var (k, m) = (batch[first + i].Key, batch[first + i].Value);
-            keys[i] = k.Key;
-            var v = SlidingWindowScript.FlushFixedArgs + (i * SlidingWindowScript.ArgsPerAdjustment);
-            values[v] = k.Bucket;
-            values[v + 1] = m.Tokens;
-            values[v + 2] = m.Requests;
-            values[v + 3] = k.Day;
-            values[v + 4] = k.Month;
-            values[v + 5] = k.Kind switch { Adjustment.Charge => One, Adjustment.Release => Two, _ => ZeroFlag };
-        }
-
-        return await _redis.EvaluateAsync(keys, values).ConfigureAwait(false) is not null;
-    }
-
-    private readonly record struct MergeKey(RedisKey Key, long Bucket, long Day, long Month, byte Kind);
-
-    private readonly record struct Merged(long Tokens, long Requests, int Count);
+    /// <summary>Writes the queued adjustments, merged; returns how many were written (see <see cref="AdjustmentWriter.FlushAsync"/>).</summary>
+    internal Task<int> FlushAsync() => _writer.FlushAsync();
 
     private LimitResult Fallback(ClientLimits client, long tokens)
     {
@@ -554,20 +242,5 @@ public sealed partial class RateLimiter
             : local.TooLarge ? SlidingWindowScript.ReasonTooLargeTpm
             : client.Rpm > 0 && local.Requests + 1 > client.Local.Rpm ? SlidingWindowScript.ReasonRpm : SlidingWindowScript.ReasonTpm;
         return new LimitResult(local.Admitted, reason, local.RetryAfterMs, local.Requests, local.Tokens, nowMs, local.Bucket, 0, 0, LimitSource.Local);
-    }
-
-    /// <summary>Keys and values of one admission call for a pool of a given size, reused between calls.</summary>
-    /// <param name="deployments">Deployments of the pool.</param>
-    /// <param name="scopes">Budget scopes: 0 none, 1 the client's, 2 the client's and its group's (3 keys each).</param>
-    internal sealed class ArgsBuffer(int deployments, int scopes)
-    {
-        /// <summary>Index of the free list this buffer goes back to.</summary>
-        public int Pool { get; } = PoolOf(deployments, scopes);
-
-        public static int PoolOf(int deployments, int scopes) => (scopes * 65) + deployments;
-
-        public RedisKey[] Keys { get; } = new RedisKey[1 + deployments + (3 * scopes)];
-
-        public RedisValue[] Values { get; } = new RedisValue[SlidingWindowScript.AdmitFixedArgs + (2 * deployments)];
     }
 }

@@ -6,17 +6,6 @@ using Microsoft.Azure.Cosmos;
 
 namespace AspireAoai.Api.Budgets;
 
-/// <summary>The cost records could not be read: Cosmos DB is not configured, not reachable or too slow.</summary>
-public sealed class UsageRecordsUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>Reads a client's usage over a range of UTC days.</summary>
-public interface IUsageRecords
-{
-    /// <summary>The client's <c>usage</c> lines from <paramref name="from"/> to <paramref name="to"/> (inclusive), sorted by day, model, deployment.</summary>
-    /// <exception cref="UsageRecordsUnavailableException">The store did not answer.</exception>
-    Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// The Worker's <c>usage</c> documents in the Cosmos DB <c>costs</c> container: one single-partition query per client that
 /// names the partition key in WHERE and selects only the totals (<see cref="AggregateTotals"/>, the Worker's document
@@ -123,11 +112,4 @@ internal sealed class CosmosUsageRecords(AoaiContainers containers, TimeSpan tim
         AudioInputTokens = row.AudioInputTokens,
         AudioOutputTokens = row.AudioOutputTokens,
     };
-}
-
-/// <summary>No Cosmos DB connection: every read is unavailable, with a message that says why.</summary>
-internal sealed class NoUsageRecords : IUsageRecords
-{
-    public Task<IReadOnlyList<UsageLine>> ReadAsync(string clientId, DateOnly from, DateOnly to, CancellationToken cancellationToken)
-        => throw new UsageRecordsUnavailableException("This gateway has no Cosmos DB connection (ConnectionStrings:cosmos), where cost records are kept.");
 }

@@ -1,0 +1,10 @@
+using AspireAoai.Api.Usage;
+
+namespace AspireAoai.Api.Budgets;
+
+/// <summary>The period a budget covers.</summary>
+public enum BudgetPeriod
+{
+    Day,
+    Month,
+}

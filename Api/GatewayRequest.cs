@@ -58,7 +58,7 @@ public sealed class GatewayRequest
     private int _reported;
 
     /// <summary>The admission's rate-limit charge, when the request was admitted against limits.</summary>
-    internal RateLimiting.RateLimitLease? Lease { get; set; }
+    internal RateLimiting.RequestCharge? Charge { get; set; }
 
     /// <summary>Set when the response cache answered the request.</summary>
     internal Caching.CacheHit? CacheHit { get; set; }

@@ -40,12 +40,12 @@ public sealed class RequestCompletion
                 : StatusCodes.Status500InternalServerError;
         }
 
-        var lease = request.Lease;
-        lease?.Settle(request);
+        var charge = request.Charge;
+        charge?.Settle(request);
         _usage.Report(request, BuildRecord(request));
         // The usage writer releases the budget reservation with the real cost; when it wrote none (usage reporting off,
         // or a queue that was full), it is released here.
-        lease?.ReleaseReservation();
+        charge?.ReleaseReservation();
         _cache.Complete(request);
     }
 

@@ -12,7 +12,7 @@ namespace AspireAoai.Api.Hosting;
 /// <see cref="WarmupOptions.Timeout"/>; nothing here can fail the start.
 /// </summary>
 internal sealed partial class StartupWarmup(
-    IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, RateLimiter limiter, IConfiguration configuration,
+    IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, ClientLimiter limiter, IConfiguration configuration,
     IOptions<WarmupOptions> options, ILogger<StartupWarmup> logger) : IHostedService
 {
     // Wall-clock on purpose, not the injected TimeProvider: this bounds how long the process waits before it listens, and

@@ -6,7 +6,7 @@ namespace AspireAoai.Api.RateLimiting;
 /// window is off by what the last interval's answers used beyond (or below) their estimates: refunds come late
 /// (conservative) and a deployment's own usage shows up to one interval late in the capacity other replicas see.
 /// </summary>
-internal sealed partial class AdjustmentFlusher(RateLimiter limiter, TimeProvider time, ILogger<AdjustmentFlusher> logger) : BackgroundService
+internal sealed partial class AdjustmentFlusher(ClientLimiter limiter, TimeProvider time, ILogger<AdjustmentFlusher> logger) : BackgroundService
 {
     internal static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 

@@ -17,7 +17,7 @@ internal sealed class DeploymentCapacity(LimitCatalog catalog, TimeProvider time
             return true;
         }
 
-        var tokens = request.Lease?.Tokens ?? 1;
+        var tokens = request.Charge?.Tokens ?? 1;
         return limits.HasRoom(tokens, time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 }

@@ -13,7 +13,7 @@ namespace AspireAoai.Api.RateLimiting;
 internal sealed partial class RateLimitAdmission : IRequestAdmission
 {
     private readonly LimitCatalog _catalog;
-    private readonly RateLimiter _limiter;
+    private readonly ClientLimiter _limiter;
     private readonly TokenEstimator _estimator;
     private readonly BudgetMonitor _budgets;
     private readonly BudgetPricer _pricer;
@@ -21,7 +21,7 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
     private readonly TimeProvider _time;
     private readonly ILogger<RateLimitAdmission> _logger;
 
-    public RateLimitAdmission(LimitCatalog catalog, RateLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, BudgetPricer pricer,
+    public RateLimitAdmission(LimitCatalog catalog, ClientLimiter limiter, TokenEstimator estimator, BudgetMonitor budgets, BudgetPricer pricer,
         ReservationDeadline deadline, TimeProvider time, ILogger<RateLimitAdmission> logger)
     {
         _catalog = catalog;
@@ -66,9 +66,9 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
 
         if (result.Admitted)
         {
-            var lease = new RateLimitLease(client, result, tokens, _limiter, _catalog, http);
-            request.Lease = lease;
-            http.Response.OnStarting(RateLimitLease.OnStarting, lease);
+            var charge = new RequestCharge(client, result, tokens, _limiter, _catalog, http);
+            request.Charge = charge;
+            http.Response.OnStarting(RequestCharge.OnStarting, charge);
             if (cost > 0 && result.Source == LimitSource.Redis)
             {
                 // Its worst case is reserved: it must end (and settle) before that reservation can expire.
@@ -78,7 +78,7 @@ internal sealed partial class RateLimitAdmission : IRequestAdmission
             return AdmissionDecision.Admit;
         }
 
-        RateLimitLease.WriteHeaders(client, result, http.Response.Headers);
+        RequestCharge.WriteHeaders(client, result, http.Response.Headers);
         var rejected = Reject(request, client, result, tokens);
         // Only a refusal that holds for any next request is remembered before the body is read: an RPM window has no
         // room for a request of any size, whereas a TPM or token-quota refusal depends on this request's size (a smaller

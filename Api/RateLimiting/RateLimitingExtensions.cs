@@ -60,7 +60,7 @@ public static class RateLimitingExtensions
             sp.GetRequiredService<IOptions<RateLimitOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RedisLimitConnection>>()));
-        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<ClientLimiter>();
         services.AddHostedService<AdjustmentFlusher>();
         services.Replace(ServiceDescriptor.Singleton<IRequestAdmission, RateLimitAdmission>());
         services.Replace(ServiceDescriptor.Singleton<IDeploymentCapacity, DeploymentCapacity>());

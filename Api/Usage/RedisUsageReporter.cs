@@ -60,7 +60,7 @@ public sealed partial class RedisUsageReporter : IUsageReporter
 
         // The request's budget reservation is released by the same script call that adds its real cost to the spend
         // counters, so the budget never sees the money twice nor not at all.
-        var reservation = request.Lease?.TakeReservation();
+        var reservation = request.Charge?.TakeReservation();
         var pending = ToPending(usage, reservation);
         if (!_queue.Writer.TryWrite(pending))
         {

@@ -38,7 +38,7 @@ public class HotPathBenchmarks
     private DeploymentPool _pool = null!;
     private IDeploymentCapacity _capacity = null!;
     private GatewayRequest _request = null!;
-    private RateLimiter _limiter = null!;
+    private ClientLimiter _limiter = null!;
     private ClientLimits _clientLimits = null!;
     private ClientLimits _budgetLimits = null!;
     private ClientLimits _groupLimits = null!;
@@ -89,7 +89,7 @@ public class HotPathBenchmarks
             _sha = Convert.FromHexString((string)_database.Execute("SCRIPT", "LOAD", SlidingWindowScript.Text)!);
         }
 
-        _limiter = new RateLimiter(_redis, rateOptions, time);
+        _limiter = new ClientLimiter(_redis, rateOptions, time);
         var budgets = new BudgetMonitor(new BudgetCatalog(auth), time, new ServiceCollection().AddMetrics().BuildServiceProvider()
             .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), NullLogger<BudgetMonitor>.Instance);
         var pricing = new AspireAoai.Accounting.Pricing.PricingOptions();
@@ -143,7 +143,7 @@ public class HotPathBenchmarks
     [Benchmark(Description = "DeploymentPool.Select (with capacity)")]
     public Deployment? Select() => _pool.Select(default, DateTimeOffset.UtcNow, Random.Shared, _capacity, _request);
 
-    [Benchmark(Description = "RateLimiter arguments (rent + return)")]
+    [Benchmark(Description = "ClientLimiter arguments (rent + return)")]
     public int LimiterArguments()
     {
         var args = _limiter.RentArguments(_clientLimits, _deploymentLimits, 1234, default, out _);
@@ -158,9 +158,9 @@ public class HotPathBenchmarks
         return decision.Admitted;
     }
 
-    [Benchmark(Description = "RateLimitLease.WriteHeaders")]
+    [Benchmark(Description = "RequestCharge.WriteHeaders")]
     public void LeaseHeaders()
-        => RateLimitLease.WriteHeaders(_clientLimits, new LimitResult(true, 0, 0, 12, 3456, 0, 0, 0, 0, LimitSource.Redis), _http.Response.Headers);
+        => RequestCharge.WriteHeaders(_clientLimits, new LimitResult(true, 0, 0, 12, 3456, 0, 0, 0, 0, LimitSource.Redis), _http.Response.Headers);
 
     [Benchmark(Description = "RedisLimitConnection.EvaluateAsync (local redis)")]
     public async Task<bool> Evaluate()

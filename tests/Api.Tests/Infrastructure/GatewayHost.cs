@@ -43,7 +43,7 @@ public sealed class GatewayHost : IAsyncDisposable
     /// </summary>
     public async Task<GatewayHost> WithRateLimiterConnectedAsync()
     {
-        var connection = Services.GetRequiredService<AspireAoai.Api.RateLimiting.RateLimiter>().Connection;
+        var connection = Services.GetRequiredService<AspireAoai.Api.RateLimiting.ClientLimiter>().Connection;
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!connection.IsAvailable && DateTime.UtcNow < deadline)
         {

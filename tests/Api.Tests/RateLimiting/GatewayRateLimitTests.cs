@@ -41,7 +41,7 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
     public async Task Admitted_CarriesTheClientsLimitHeaders_AndRefused_Gets429WithRetryAfterAfterWhichItSucceeds()
     {
         await using var gateway = await StartGatewayAsync("--Gateway:Clients:0:Tpm=300", "--Gateway:Clients:0:Rpm=50");
-        var limiter = gateway.Services.GetRequiredService<RateLimiter>();
+        var limiter = gateway.Services.GetRequiredService<ClientLimiter>();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000;
         limiter.ClockOverride = () => now;
         gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => now; // the replica remembers the refusal until then
@@ -91,7 +91,7 @@ public sealed class GatewayRateLimitTests : IAsyncLifetime
     {
         await using var gateway = await StartGatewayAsync("--Gateway:Clients:0:Tpm=300", "--Gateway:RateLimits:Leases=false");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 * 1000;
-        gateway.Services.GetRequiredService<RateLimiter>().ClockOverride = () => now;
+        gateway.Services.GetRequiredService<ClientLimiter>().ClockOverride = () => now;
         gateway.Services.GetRequiredService<ClientGates>().ClockOverride = () => now;
 
         using (var first = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 150)))

@@ -7,10 +7,10 @@ using StackExchange.Redis;
 
 namespace AspireAoai.Api.Tests.RateLimiting;
 
-/// <summary>A <see cref="RateLimiter"/> on its own multiplexer to a real redis-server: one "replica" of the limiter.</summary>
+/// <summary>A <see cref="ClientLimiter"/> on its own multiplexer to a real redis-server: one "replica" of the limiter.</summary>
 internal sealed class LimiterKit : IAsyncDisposable
 {
-    private LimiterKit(ConnectionMultiplexer multiplexer, RedisLimitConnection connection, RateLimiter limiter, RateLimitOptions options)
+    private LimiterKit(ConnectionMultiplexer multiplexer, RedisLimitConnection connection, ClientLimiter limiter, RateLimitOptions options)
     {
         Multiplexer = multiplexer;
         Connection = connection;
@@ -22,7 +22,7 @@ internal sealed class LimiterKit : IAsyncDisposable
 
     public RedisLimitConnection Connection { get; }
 
-    public RateLimiter Limiter { get; }
+    public ClientLimiter Limiter { get; }
 
     public RateLimitOptions Options { get; }
 
@@ -38,7 +38,7 @@ internal sealed class LimiterKit : IAsyncDisposable
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var connection = new RedisLimitConnection(() => multiplexer, wrapped, TimeProvider.System, NullLogger<RedisLimitConnection>.Instance);
         await connection.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        return new LimiterKit(multiplexer, connection, new RateLimiter(connection, wrapped, time,
+        return new LimiterKit(multiplexer, connection, new ClientLimiter(connection, wrapped, time,
             Microsoft.Extensions.Options.Options.Create(new BudgetOptions { ReservationTimeout = reservationTimeout ?? TimeSpan.FromMinutes(15) })), options);
     }
 

@@ -253,7 +253,7 @@ public sealed class UsageAccountingTests : IAsyncLifetime
     public async Task ARateLimitedRequest_ProducesOneEventWithItsStatus_AndNoTokens()
     {
         await using var gateway = await StartGatewayAsync(args: ["--Gateway:Clients:0:Rpm=1", "--Gateway:RateLimits:RedisTimeout=00:00:02"]);
-        var limiter = gateway.Services.GetRequiredService<AspireAoai.Api.RateLimiting.RateLimiter>();
+        var limiter = gateway.Services.GetRequiredService<AspireAoai.Api.RateLimiting.ClientLimiter>();
         for (var i = 0; i < 400 && !limiter.Connection.IsAvailable; i++)
         {
             await Task.Delay(50);

@@ -23,7 +23,7 @@ internal static class StructureViolations
         // Split by the RateLimiting, Forwarding and Telemetry work of issue 18 (deliverables 1 to 3).
         "Api/Forwarding/UpstreamForwarder.Relay.cs",
         "Api/Forwarding/UpstreamForwarder.cs",
-        "Api/RateLimiting/RateLimiter.cs",
+        "Api/RateLimiting/ClientLimiter.cs",
         "Api/RateLimiting/SlidingWindowScript.cs",
         "Api/Telemetry/ResponseObserver.cs",
     };
@@ -52,8 +52,8 @@ internal static class StructureViolations
         "Api/RateLimiting/LimitCatalog.cs: DeploymentLimits",
         "Api/RateLimiting/RateLimitOptions.cs: ClientRateLimitOptions",
         "Api/RateLimiting/RateLimitOptionsValidator.cs: ClientRateLimitsOptionsValidator",
-        "Api/RateLimiting/RateLimiter.cs: LimitResult",
-        "Api/RateLimiting/RateLimiter.cs: LimitSource",
+        "Api/RateLimiting/ClientLimiter.cs: LimitResult",
+        "Api/RateLimiting/ClientLimiter.cs: LimitSource",
         "Api/Responses/ResponseAffinity.cs: IResponseAffinityStore",
         "Api/Responses/ResponseAffinity.cs: MemoryResponseAffinityStore",
         "Api/Responses/ResponseAffinity.cs: RedisResponseAffinityStore",

@@ -12,7 +12,7 @@ namespace AspireAoai.Api.RateLimiting;
 /// The pieces: <see cref="ScriptArguments"/> writes the call, <see cref="AdmissionReply"/> reads its answer,
 /// <see cref="LeaseKeeper"/> keeps the client leases, <see cref="AdjustmentWriter"/> writes the queue.
 /// </summary>
-public sealed class RateLimiter
+public sealed class ClientLimiter
 {
     private readonly RedisLimitConnection _redis;
     private readonly PendingAdjustments _pending = new();
@@ -23,7 +23,7 @@ public sealed class RateLimiter
     private readonly LeaseKeeper _leases;
     private readonly AdjustmentWriter _writer;
 
-    public RateLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time, IOptions<BudgetOptions>? budgets = null)
+    public ClientLimiter(RedisLimitConnection redis, IOptions<RateLimitOptions> options, TimeProvider time, IOptions<BudgetOptions>? budgets = null)
     {
         _redis = redis;
         _time = time;

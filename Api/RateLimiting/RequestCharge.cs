@@ -9,18 +9,18 @@ namespace AspireAoai.Api.RateLimiting;
 /// own limits rather than the deployment's); <see cref="RequestCompletion"/> settles the charge when the request has
 /// ended: to the actual usage, or by refunding the tokens of a request that failed without using any.
 /// </summary>
-public sealed class RateLimitLease
+public sealed class RequestCharge
 {
     /// <summary>The status of a request whose client went away (the forwarder's 499).</summary>
     private const int ClientClosedRequest = 499;
 
-    private readonly RateLimiter _limiter;
+    private readonly ClientLimiter _limiter;
     private readonly LimitCatalog _catalog;
     private readonly HttpContext _http;
     private int _settled;
     private int _reservationTaken;
 
-    internal RateLimitLease(ClientLimits client, in LimitResult result, long tokens, RateLimiter limiter, LimitCatalog catalog, HttpContext http)
+    internal RequestCharge(ClientLimits client, in LimitResult result, long tokens, ClientLimiter limiter, LimitCatalog catalog, HttpContext http)
     {
         Client = client;
         Result = result;
@@ -93,8 +93,8 @@ public sealed class RateLimitLease
     /// <summary>OnStarting callback: the client's limit and remaining headers.</summary>
     internal static Task OnStarting(object state)
     {
-        var lease = (RateLimitLease)state;
-        WriteHeaders(lease.Client, lease.Result, lease._http.Response.Headers);
+        var charge = (RequestCharge)state;
+        WriteHeaders(charge.Client, charge.Result, charge._http.Response.Headers);
         return Task.CompletedTask;
     }
 

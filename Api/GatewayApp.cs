@@ -9,8 +9,9 @@ using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;
-using AspireAoai.Api.UsagePage;
 using AspireAoai.Api.Usage;
+using AspireAoai.Api.UsagePage;
+using AspireAoai.Api.UsageReports;
 
 // The hot-path micro-benchmarks (bench/micro) drive the internal steps directly.
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Api.Micro")]
@@ -45,6 +46,7 @@ public static class GatewayApp
         builder.AddUsageReporting();
         builder.AddRateLimiting();
         builder.AddGatewayApis();
+        builder.AddUsageApi();
         builder.AddSettingsCheck();
         builder.AddStartupWarmup();
         builder.AddGatewayApiDocs();

@@ -1,7 +1,7 @@
 namespace AspireAoai.Api;
 
 /// <summary>
-/// The tokens one answer used, as the upstream reported them (read by <see cref="Telemetry.ResponseObserver"/>) or, for a
+/// The tokens one answer used, as the upstream reported them (read by <see cref="Answers.ResponseObserver"/>) or, for a
 /// stream that ended without its usage chunk, as the gateway counted them (<see cref="Estimated"/>). Zero when unknown.
 /// </summary>
 internal readonly record struct ObservedUsage

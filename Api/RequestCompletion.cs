@@ -13,7 +13,7 @@ namespace AspireAoai.Api;
 /// </summary>
 /// <remarks>
 /// A stream's completion runs after its relay has finished or its client left, so its usage is what the
-/// <see cref="Telemetry.ResponseObserver"/> saw (or the gateway's estimate of it): a client that leaves is still charged.
+/// <see cref="Answers.ResponseObserver"/> saw (or the gateway's estimate of it): a client that leaves is still charged.
 /// </remarks>
 public sealed class RequestCompletion
 {

@@ -1,3 +1,5 @@
+using AspireAoai.Api.UsageReports;
+
 namespace AspireAoai.Api.ApiDocs;
 
 /// <summary>How the document describes one route: its tag, summary, caller, and the schemas of its body and answer.</summary>
@@ -38,7 +40,7 @@ internal static class RouteDocs
         ["/admin/usage"] = new(UsageTag, "Usage and cost of every client",
             "Every configured client's usage lines and totals for `from`..`to` (UTC days, inclusive; default: this month), and the grand"
             + " total. `client` narrows it to one client. Errors in the OpenAI shape.",
-            RouteCaller.Admin, ResponseType: typeof(Budgets.AdminUsageReport), Query: ["from", "to", "client"]),
+            RouteCaller.Admin, ResponseType: typeof(UsageReports.AdminUsageReport), Query: ["from", "to", "client"]),
         ["/admin/deployments"] = new(AdminTag, "Deployment states",
             "Each upstream deployment's state: cooling until when and why, recent failures, its capacity.", RouteCaller.Admin, OpenAiErrors: false),
         ["/admin/deployments/{name}/reset"] = new(AdminTag, "End a deployment's cool-down",
@@ -68,5 +70,5 @@ internal static class RouteDocs
     private static RouteDoc ClientUsage(string summary) => new(UsageTag, summary,
         "The caller's usage lines per UTC day, model and deployment for `from`..`to` (inclusive; default: this month), their totals"
         + " (costs as exact decimal strings in USD), and the live spend against its budgets.",
-        RouteCaller.Client, ResponseType: typeof(Budgets.ClientUsageReport), Query: Range);
+        RouteCaller.Client, ResponseType: typeof(UsageReports.ClientUsageReport), Query: Range);
 }

@@ -16,7 +16,6 @@ public static class ApisExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default));
         builder.Services.AddProblemDetails();
-        builder.AddUsageApi();
         builder.AddResponsesApi();
         return builder;
     }

@@ -22,8 +22,8 @@ public static class OpenAiRoutes
         ("/v1/chat/completions", OperationKind.ChatCompletions, ApiStyle.OpenAiV1),
         ("/openai/v1/embeddings", OperationKind.Embeddings, ApiStyle.OpenAiV1),
         ("/v1/embeddings", OperationKind.Embeddings, ApiStyle.OpenAiV1),
-        (Responses.ResponsesApi.AzureV1, OperationKind.Responses, ApiStyle.OpenAiV1),
-        (Responses.ResponsesApi.V1, OperationKind.Responses, ApiStyle.OpenAiV1),
+        (ResponsesApi.AzureV1, OperationKind.Responses, ApiStyle.OpenAiV1),
+        (ResponsesApi.V1, OperationKind.Responses, ApiStyle.OpenAiV1),
     ];
 
     /// <summary>Runs requests on the routes of <see cref="All"/> without endpoint routing; place before <c>UseRouting</c>.</summary>

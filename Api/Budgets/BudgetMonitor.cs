@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using AspireAoai.Api.Usage;
 
 namespace AspireAoai.Api.Budgets;
 

@@ -1,6 +1,5 @@
 using AspireAoai.Accounting.Pricing;
 using AspireAoai.Api.Parsing;
-using AspireAoai.Api.Usage;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Budgets;

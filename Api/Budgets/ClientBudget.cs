@@ -1,5 +1,4 @@
 using System.Globalization;
-using AspireAoai.Api.Usage;
 using StackExchange.Redis;
 
 namespace AspireAoai.Api.Budgets;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.Parsing;
-using AspireAoai.Api.Telemetry;
 
 namespace AspireAoai.Api.Caching;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using AspireAoai.Api.Telemetry;
+using AspireAoai.Api.Answers;
 
 namespace AspireAoai.Api.Caching;
 

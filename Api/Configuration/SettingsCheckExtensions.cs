@@ -1,4 +1,3 @@
-using AspireAoai.Api.Apis;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Caching;
@@ -6,6 +5,7 @@ using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Usage;
+using AspireAoai.Api.UsageReports;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Configuration;

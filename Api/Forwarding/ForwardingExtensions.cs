@@ -1,3 +1,4 @@
+using AspireAoai.Api.Routing;
 using Azure.Core;
 using Azure.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;

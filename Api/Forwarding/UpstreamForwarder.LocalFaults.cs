@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using AspireAoai.Api.Apis;
 using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.Forwarding;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;
-using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Usage;
 using Microsoft.AspNetCore.Http.Features;
 

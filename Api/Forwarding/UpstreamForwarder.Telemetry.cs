@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;

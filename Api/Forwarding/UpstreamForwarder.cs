@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using AspireAoai.Api.Apis;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.Routing;
 using AspireAoai.Api.Telemetry;

@@ -19,7 +19,7 @@ public sealed class ClientGate
         var max = maxConcurrentRequests.ToString(CultureInfo.InvariantCulture);
         Busy = new EarlyRefusal(StatusCodes.Status429TooManyRequests,
             $"Client '{clientId}' already has {max} requests in flight on this gateway replica, its limit of concurrent requests. Retry when one of them has finished.",
-            Apis.OpenAiErrors.RateLimit, ConcurrencyCode, UntilMs: 0);
+            OpenAiErrors.RateLimit, ConcurrencyCode, UntilMs: 0);
     }
 
     /// <summary>The error code of a refusal for too many requests in flight.</summary>

@@ -82,7 +82,7 @@ public sealed class ClientGates
         var at = DateTimeOffset.FromUnixTimeMilliseconds(until).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         // The refusal's own message (it names the limit), then how long this replica holds it.
         var message = $"{decision.Message} Until {at} this client's requests are refused without being read.";
-        gate.Remember(new EarlyRefusal(decision.StatusCode, message, decision.Type ?? Apis.OpenAiErrors.RateLimit, decision.Code ?? "rate_limit_exceeded", until)
+        gate.Remember(new EarlyRefusal(decision.StatusCode, message, decision.Type ?? OpenAiErrors.RateLimit, decision.Code ?? "rate_limit_exceeded", until)
         {
             Pool = request.Pool,
             RequestedModel = request.RequestedModel,

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Parsing;
 
 namespace AspireAoai.Api.Routing;

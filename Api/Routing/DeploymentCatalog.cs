@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using AspireAoai.Api.Forwarding;
 using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Routing;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Budgets;
 using StackExchange.Redis;
 
 namespace AspireAoai.Api.Usage;

@@ -5,7 +5,6 @@ using System.Text;
 using AspireAoai.Api;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
-using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Routing;

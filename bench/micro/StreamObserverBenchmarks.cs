@@ -1,6 +1,6 @@
 using System.Text;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.RateLimiting;
-using AspireAoai.Api.Telemetry;
 using BenchmarkDotNet.Attributes;
 
 namespace AspireAoai.Api.Micro;

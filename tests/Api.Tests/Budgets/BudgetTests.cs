@@ -256,7 +256,7 @@ public sealed class BudgetTests : IAsyncLifetime
         // Budgets fail closed by default (BudgetFailureModeTests and the next test); this client asked for availability instead.
         await using var gateway = await StartGatewayAsync(TimeProvider.System, usage: false, "--Gateway:Clients:0:Budget:DailyUsd=1",
             "--Gateway:Clients:0:FailureMode=FailOpen");
-        await Db.StringSetAsync(AspireAoai.Api.Usage.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
+        await Db.StringSetAsync(AspireAoai.Api.Budgets.SpendKeys.Day("test", DateTime.UtcNow), 2_000_000_000_000);
         await SendAsync(gateway, HttpStatusCode.TooManyRequests);
 
         // The replica remembers that refusal until midnight; past it, with Redis down, nothing refuses.

@@ -1,7 +1,6 @@
 using System.Net;
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Tests.Infrastructure;
-using AspireAoai.Api.Usage;
 
 namespace AspireAoai.Api.Tests.Budgets;
 

@@ -2,7 +2,6 @@ using System.Net;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Tests.Infrastructure;
-using AspireAoai.Api.Usage;
 
 namespace AspireAoai.Api.Tests.Budgets;
 

@@ -6,7 +6,7 @@ using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Tests.Infrastructure;
-using AspireAoai.Api.Usage;
+using AspireAoai.Api.UsageReports;
 using AspireAoai.TestSupport;
 using StackExchange.Redis;
 

@@ -1,4 +1,4 @@
-using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Routing;
 using Azure.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

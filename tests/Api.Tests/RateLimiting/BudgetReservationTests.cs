@@ -1,3 +1,4 @@
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Usage;
 using AspireAoai.TestSupport;

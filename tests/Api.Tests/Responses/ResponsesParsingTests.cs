@@ -1,9 +1,10 @@
 using System.Text;
+using AspireAoai.Api.Apis;
+using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Parsing;
 using AspireAoai.Api.RateLimiting;
 using AspireAoai.Api.Responses;
 using AspireAoai.Api.Routing;
-using AspireAoai.Api.Forwarding;
 
 namespace AspireAoai.Api.Tests.Responses;
 

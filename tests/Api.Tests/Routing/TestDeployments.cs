@@ -1,4 +1,3 @@
-using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.Tests.Routing;

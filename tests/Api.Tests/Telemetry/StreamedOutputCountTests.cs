@@ -1,7 +1,6 @@
 using System.Text;
+using AspireAoai.Api.Answers;
 using AspireAoai.Api.RateLimiting;
-using AspireAoai.Api.Telemetry;
-using AspireAoai.Api.Usage;
 
 namespace AspireAoai.Api.Tests.Telemetry;
 

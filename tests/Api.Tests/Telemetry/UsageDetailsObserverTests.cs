@@ -1,5 +1,5 @@
 using System.Text;
-using AspireAoai.Api.Telemetry;
+using AspireAoai.Api.Answers;
 
 namespace AspireAoai.Api.Tests.Telemetry;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using AspireAoai.Api.Forwarding;
+using AspireAoai.Api.Answers;
 
 namespace AspireAoai.Api.Tests.Usage;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AspireAoai.Accounting.Pricing;
 using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Tests.Infrastructure;
 using AspireAoai.Api.Usage;
 using AspireAoai.TestSupport;

@@ -1,4 +1,5 @@
 using AspireAoai.Accounting.Usage;
+using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Usage;
 using AspireAoai.TestSupport;
 using StackExchange.Redis;

@@ -1,4 +1,0 @@
-namespace AspireAoai.Api.Budgets;
-
-/// <summary>A client's budgets as configured (USD as decimal strings).</summary>
-public sealed record BudgetView(string? DailyUsd, string? MonthlyUsd, int SoftLimitPercent);

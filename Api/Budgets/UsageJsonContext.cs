@@ -1,9 +1,0 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
-namespace AspireAoai.Api.Budgets;
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(ClientUsageReport))]
-[JsonSerializable(typeof(AdminUsageReport))]
-internal sealed partial class UsageJsonContext : JsonSerializerContext;

@@ -1,4 +1,3 @@
-
 namespace AspireAoai.Api.Answers;
 
 /// <summary>

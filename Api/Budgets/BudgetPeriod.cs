@@ -1,5 +1,3 @@
-using AspireAoai.Api.Usage;
-
 namespace AspireAoai.Api.Budgets;
 
 /// <summary>The period a budget covers.</summary>

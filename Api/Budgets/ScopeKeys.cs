@@ -1,4 +1,3 @@
-using AspireAoai.Api.Usage;
 using StackExchange.Redis;
 
 namespace AspireAoai.Api.Budgets;

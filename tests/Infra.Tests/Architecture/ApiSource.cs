@@ -25,6 +25,10 @@ internal sealed partial record ApiSource(string Path, string Folder, string Code
     }
 
     /// <summary>The Api folders this file names: <c>using AspireAoai.Api.X;</c> and <c>AspireAoai.Api.X.</c> references.</summary>
+    /// <remarks>
+    /// Inside <c>AspireAoai.Api.*</c> a folder's namespace can also be named relative to the root
+    /// (<c>Responses.ResponseOwners</c>): a folder name followed by a type name, not after a dot, counts too.
+    /// </remarks>
     public IEnumerable<string> Imports()
     {
         foreach (Match m in Reference().Matches(Code))
@@ -34,6 +38,33 @@ internal sealed partial record ApiSource(string Path, string Folder, string Code
                 yield return m.Groups[1].Value;
             }
         }
+
+        foreach (Match m in RelativeReference().Matches(Code))
+        {
+            var folder = m.Groups[1].Value;
+            if (folder != Folder && Folders.Contains(folder))
+            {
+                yield return folder;
+            }
+        }
+    }
+
+    /// <summary>The top folders of the Api.</summary>
+    public static readonly IReadOnlySet<string> Folders = FoldersOf();
+
+    private static HashSet<string> FoldersOf()
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in SourceFiles.CSharp("Api"))
+        {
+            var parts = path.Split('/');
+            if (parts.Length > 2)
+            {
+                folders.Add(parts[1]);
+            }
+        }
+
+        return folders;
     }
 
     /// <summary>
@@ -103,6 +134,9 @@ internal sealed partial record ApiSource(string Path, string Folder, string Code
 
     [GeneratedRegex(@"\bAspireAoai\.Api\.([A-Za-z_]\w*)\b(?=\s*;|\.)")]
     private static partial Regex Reference();
+
+    [GeneratedRegex(@"(?<![\w.])([A-Z]\w*)\.[A-Z]\w*")]
+    private static partial Regex RelativeReference();
 
     [GeneratedRegex(@"^\s*namespace\s+[\w.]+\s*;", RegexOptions.Multiline)]
     private static partial Regex FileScopedNamespace();

@@ -120,6 +120,14 @@ public sealed class ClientLimiter
     private async ValueTask<LimitResult> AdmitInRedisAsync(ClientLimits client, DeploymentLimits[] deployments, long tokens, long localMs,
         (long Requests, long Tokens) lease, long cost)
     {
+        if (_leases.EndExpiredAndTakeRefund(client))
+        {
+            // An ended lease's unused part is still charged in Redis until its refund is written: write it first, so the
+            // window this admission reads (and its rate-limit headers report) holds only what was used. Once per ended
+            // lease, and only for a client that had one.
+            await _writer.FlushAsync().ConfigureAwait(false);
+        }
+
         var args = RentArguments(client, deployments, tokens, lease, out var periodKeys, cost);
         var result = await _redis.EvaluateAsync(args.Keys, args.Values).ConfigureAwait(false);
         if (result is null)
@@ -143,10 +151,15 @@ public sealed class ClientLimiter
             client.Meter.Add(localMs, tokens);
             if (leased)
             {
-                _leases.Install(client, limit, lease);
+                var replaced = _leases.Install(client, limit, lease);
 
-                // The window Redis reported includes the reservation just made, not used yet.
-                limit = limit with { Requests = limit.Requests - lease.Requests, Tokens = limit.Tokens - lease.Tokens };
+                // The window Redis reported includes the reservation just made and what the replaced lease left, both
+                // unused (the latter is being refunded).
+                limit = limit with
+                {
+                    Requests = limit.Requests - lease.Requests - replaced.Requests,
+                    Tokens = limit.Tokens - lease.Tokens - replaced.Tokens,
+                };
             }
         }
 

@@ -89,5 +89,11 @@ public sealed class ClientLimits
     /// <summary>The local bucket in which Redis last refused this client a lease (none is asked for again in it).</summary>
     internal long LeaseRefusedBucket = -1;
 
+    /// <summary>
+    /// 1 while the refund of an ended lease's unused part may still be in the adjustment queue: Redis's window counts that
+    /// part as used until the refund is written, so the client's next admission writes the queue first.
+    /// </summary>
+    internal int RefundQueued;
+
     private static int Share(int limit, int replicas) => limit == 0 ? 0 : Math.Max(1, limit / replicas);
 }

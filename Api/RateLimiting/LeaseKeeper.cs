@@ -100,21 +100,21 @@ internal sealed class LeaseKeeper
     /// </summary>
     public void Refused(ClientLimits client, long localMs) => client.LeaseRefusedBucket = localMs / _bucketWidth;
 
-    /// <summary>Makes a granted lease the client's current one; what the previous one left is refunded.</summary>
-    public void Install(ClientLimits client, in LimitResult grant, (long Requests, long Tokens) size)
+    /// <summary>
+    /// Makes a granted lease the client's current one; what the previous one left is refunded and returned (the grant's
+    /// window still counts it: only one admission at a time asks for a lease, so the previous grant came before).
+    /// </summary>
+    public (long Requests, long Tokens) Install(ClientLimits client, in LimitResult grant, (long Requests, long Tokens) size)
     {
         // Usable until the end of the bucket it was charged to (by Redis's clock, counted from now on ours).
         var remainingMs = Math.Max(0, ((grant.Bucket + 1) * _bucketWidth) - grant.NowMs);
         var expiresAt = _time.GetTimestamp() + (remainingMs * _time.TimestampFrequency / 1000);
         var previous = Interlocked.Exchange(ref client.LeaseSlot, new ClientLease(grant, size.Requests, size.Tokens, expiresAt));
         _leased.TryAdd(client, 0);
-        if (previous is not null)
-        {
-            Refund(client, previous);
-        }
+        return previous is null ? default : Refund(client, previous);
     }
 
-    private void Refund(ClientLimits client, ClientLease lease)
+    private (long Requests, long Tokens) Refund(ClientLimits client, ClientLease lease)
     {
         var (requests, tokens) = lease.Drain();
         if (requests != 0 || tokens != 0)
@@ -122,7 +122,26 @@ internal sealed class LeaseKeeper
             var g = lease.Grant;
             _pending.Enqueue(new Adjustment(client.Key, g.Bucket, -tokens, -requests, client.TokensPerDay > 0 ? g.Day : 0,
                 client.TokensPerMonth > 0 ? g.Month : 0, Adjustment.Reconcile));
+            Volatile.Write(ref client.RefundQueued, 1);
         }
+
+        return (requests, tokens);
+    }
+
+    /// <summary>
+    /// Ends the client's lease when it has expired (before the flusher's next pass would), queueing the refund of what it
+    /// left; true when a refund of the client's may be waiting in the queue, which the caller writes before it asks Redis
+    /// for the client's window.
+    /// </summary>
+    public bool EndExpiredAndTakeRefund(ClientLimits client)
+    {
+        if (client.Lease is { } lease && _time.GetTimestamp() >= lease.ExpiresAt
+            && Interlocked.CompareExchange(ref client.LeaseSlot, null, lease) == lease)
+        {
+            Refund(client, lease);
+        }
+
+        return Volatile.Read(ref client.RefundQueued) == 1 && Interlocked.Exchange(ref client.RefundQueued, 0) == 1;
     }
 
     /// <summary>Ends expired leases (every lease when <paramref name="all"/>) and queues the refund of what they left.</summary>

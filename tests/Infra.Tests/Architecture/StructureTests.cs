@@ -4,9 +4,7 @@ namespace AspireAoai.Infra.Tests.Architecture;
 
 /// <summary>
 /// The Api's structure as issue 18 checks it: folders whose imports run one way, no file of 350 lines or more, and one
-/// file per public or significant internal type. Each test fails on a violation not in its <c>KnownViolations</c> list
-/// (today's, left for the folder moves after the merge: empty each list as its violations go) and prints every current
-/// violation, the to-do list.
+/// file per public or significant internal type. Each test fails with the list of what breaks its rule.
 /// </summary>
 public sealed class StructureTests(ITestOutputHelper output)
 {
@@ -23,7 +21,7 @@ public sealed class StructureTests(ITestOutputHelper output)
 
     [Fact]
     public void NoApiFolder_ImportsAFolderThatImportsItBack()
-        => Expect(MutualImports(), StructureViolations.MutualImports, "folders that import each other");
+        => Expect(MutualImports(), "folders that import each other");
 
     [Fact]
     public void EveryFileOfTheApi_IsUnder350Lines()
@@ -37,7 +35,7 @@ public sealed class StructureTests(ITestOutputHelper output)
             }
         }
 
-        Expect(found, StructureViolations.LongFiles, $"files of {MaxLines} lines or more");
+        Expect(found, $"files of {MaxLines} lines or more");
     }
 
     [Fact]
@@ -57,7 +55,7 @@ public sealed class StructureTests(ITestOutputHelper output)
             }
         }
 
-        Expect(found, StructureViolations.TypesInOtherFiles, "types in a file named otherwise");
+        Expect(found, "types in a file named otherwise");
     }
 
     [Fact]
@@ -111,28 +109,15 @@ public sealed class StructureTests(ITestOutputHelper output)
         return found;
     }
 
-    private void Expect(List<string> found, IReadOnlySet<string> known, string what)
+    private void Expect(List<string> found, string what)
     {
         found.Sort(StringComparer.Ordinal);
-        output.WriteLine($"{found.Count} {what} today:");
-        var unexpected = new List<string>();
+        output.WriteLine($"{found.Count} {what}:");
         foreach (var violation in found)
         {
             output.WriteLine("  " + violation);
-            if (!known.Contains(violation))
-            {
-                unexpected.Add(violation);
-            }
         }
 
-        foreach (var gone in known)
-        {
-            if (!found.Contains(gone))
-            {
-                output.WriteLine($"  (fixed, remove from the known list: {gone})");
-            }
-        }
-
-        Assert.True(unexpected.Count == 0, $"New {what} (not in StructureViolations):\n" + string.Join('\n', unexpected));
+        Assert.True(found.Count == 0, $"{found.Count} {what}:\n" + string.Join('\n', found));
     }
 }

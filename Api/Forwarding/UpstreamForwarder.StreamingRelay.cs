@@ -8,55 +8,12 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace AspireAoai.Api.Forwarding;
 
-/// <summary>Relaying an answer to the client once an attempt has produced it.</summary>
+/// <summary>
+/// Relaying a stream, or an answer too large (or of unknown length) to hold, chunk by chunk as it arrives; a stream
+/// whose usage chunk the gateway asked for goes through <see cref="UsageChunkFilter"/>.
+/// </summary>
 public sealed partial class UpstreamForwarder
 {
-    /// <summary>
-    /// An SSE event is held back until it is complete only while it could be the usage chunk (a few hundred bytes);
-    /// a larger event is relayed as it arrives.
-    /// </summary>
-    private const int HoldLimit = 8 * 1024;
-
-    /// <summary>A non-streamed JSON answer read whole: its cost is known before the headers, so it is one of them.</summary>
-    private async Task<AttemptOutcome> RelayBufferedAsync(GatewayRequest request, Deployment deployment, int status, HttpResponseMessage response,
-        byte[] buffer, int length, long started, long readTicks, Activity? activity, RequestState state)
-    {
-        var context = request.Http;
-        var aborted = context.RequestAborted;
-        using var observer = ResponseObserver.Rent();
-        observer.FeedJson(buffer.AsSpan(0, length));
-        state.Deployment = deployment;
-        state.Capture(observer);
-        await RecordResponseOwnerAsync(request, deployment, observer, state).ConfigureAwait(false);
-
-        var clientResponse = context.Response;
-        clientResponse.StatusCode = status;
-        HeaderCopier.CopyResponseHeaders(response, clientResponse);
-        clientResponse.Headers["x-aoai-deployment"] = deployment.NameHeader;
-        if (state.UsageKnown || status >= 400)
-        {
-            clientResponse.Headers[CostHeaders.Cost] = CostHeaders.Format(Price(request, state));
-        }
-
-        try
-        {
-            await clientResponse.Body.WriteAsync(buffer.AsMemory(0, length), aborted).ConfigureAwait(false);
-            RecordFirstByte(request, deployment, started, readTicks, state);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
-        {
-            // The answer was complete before the client left: its usage is exact.
-            ForwardingLog.ClientGone(_logger, request.Client.Id, deployment.Name);
-            activity?.SetTag("error.type", "client_disconnected");
-            Complete(request, deployment, status, observer, activity, _time.GetElapsedTime(started), state);
-            state.Status = ClientClosedRequest;
-            return AttemptOutcome.ClientGone;
-        }
-
-        Complete(request, deployment, status, observer, activity, _time.GetElapsedTime(started), state);
-        return AttemptOutcome.Completed;
-    }
-
     /// <summary>
     /// A stream, or an answer too large (or of unknown length) to hold, relayed chunk by chunk. A stream's cost goes
     /// in a trailer when the connection carries trailers.
@@ -97,9 +54,18 @@ public sealed partial class UpstreamForwarder
         Exception? failure = null;
         try
         {
-            end = hide
-                ? await RelayHidingUsageChunkAsync(request, deployment, body, buffer, first, observer, started, firstByteTicks, state).ConfigureAwait(false)
-                : await RelayRawAsync(request, deployment, shape, body, buffer, first, observer, readToken, started, firstByteTicks, state).ConfigureAwait(false);
+            if (hide)
+            {
+                await clientResponse.StartAsync(aborted).ConfigureAwait(false);
+                RecordFirstByte(request, deployment, started, firstByteTicks, state);
+                await UsageChunkFilter.RelayAsync(clientResponse, body, buffer, first, observer, aborted).ConfigureAwait(false);
+                end = RelayEnd.Completed;
+            }
+            else
+            {
+                end = await RelayRawAsync(request, deployment, shape, body, buffer, first, observer, readToken, started, firstByteTicks, state)
+                    .ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
         {
@@ -214,105 +180,6 @@ public sealed partial class UpstreamForwarder
         return clientPresent && !aborted.IsCancellationRequested ? RelayEnd.Completed : RelayEnd.ClientGone;
     }
 
-    /// <summary>
-    /// Relays a stream whose usage chunk the gateway asked for on the client's behalf, without that chunk: each SSE
-    /// event is sent as soon as it is complete (an upstream flushes whole events, so this adds no delay), except the
-    /// event the observer recognises as the usage chunk. Partial events wait at the start of the buffer for their
-    /// end; one that outgrows <see cref="HoldLimit"/> cannot be the usage chunk and is passed through as it comes.
-    /// </summary>
-    private async Task<RelayEnd> RelayHidingUsageChunkAsync(GatewayRequest request, Deployment deployment, Stream body, byte[] buffer, int first,
-        ResponseObserver observer, long started, long firstByteTicks, RequestState state)
-    {
-        var clientResponse = request.Http.Response;
-        var aborted = request.Http.RequestAborted;
-        await clientResponse.StartAsync(aborted).ConfigureAwait(false);
-        RecordFirstByte(request, deployment, started, firstByteTicks, state);
-
-        var scanner = default(SseEventScanner);
-        var pending = 0;
-        var passThrough = false;
-        var read = first;
-        while (read > 0)
-        {
-            var length = pending + read;
-            var writeFrom = 0;
-            var eventStart = 0;
-            var fed = pending;
-            var position = pending; // the held bytes were scanned (and observed) in the previous round
-            while (true)
-            {
-                var end = scanner.NextEventEnd(buffer.AsSpan(position, length - position));
-                if (end < 0)
-                {
-                    break;
-                }
-
-                var eventEnd = position + end;
-                observer.FeedSse(buffer.AsSpan(fed, eventEnd - fed));
-                fed = eventEnd;
-                if (observer.TakeUsageChunk() && !passThrough)
-                {
-                    if (eventStart > writeFrom)
-                    {
-                        await clientResponse.Body.WriteAsync(buffer.AsMemory(writeFrom, eventStart - writeFrom), aborted).ConfigureAwait(false);
-                    }
-
-                    writeFrom = eventEnd;
-                }
-
-                passThrough = false;
-                eventStart = position = eventEnd;
-            }
-
-            if (fed < length)
-            {
-                observer.FeedSse(buffer.AsSpan(fed, length - fed));
-            }
-
-            var tail = length - eventStart;
-            if (passThrough || tail > HoldLimit)
-            {
-                await clientResponse.Body.WriteAsync(buffer.AsMemory(writeFrom, length - writeFrom), aborted).ConfigureAwait(false);
-                passThrough = tail > 0;
-                pending = 0;
-            }
-            else
-            {
-                if (eventStart > writeFrom)
-                {
-                    await clientResponse.Body.WriteAsync(buffer.AsMemory(writeFrom, eventStart - writeFrom), aborted).ConfigureAwait(false);
-                }
-
-                buffer.AsSpan(eventStart, tail).CopyTo(buffer);
-                pending = tail;
-            }
-
-            read = await body.ReadAsync(buffer.AsMemory(pending), aborted).ConfigureAwait(false);
-        }
-
-        if (pending > 0)
-        {
-            // An unterminated last event: not an event by the SSE rules, relayed as it was.
-            await clientResponse.Body.WriteAsync(buffer.AsMemory(0, pending), aborted).ConfigureAwait(false);
-        }
-
-        return RelayEnd.Completed;
-    }
-
-    /// <summary>
-    /// Responses: records which deployment made the response as soon as its id is seen (the JSON body's, or the
-    /// <c>response.created</c> event's), before the bytes that carry it reach the client, so a follow-up the client
-    /// sends on reading the id already finds it.
-    /// </summary>
-    private static async ValueTask RecordResponseOwnerAsync(GatewayRequest request, Deployment deployment, ResponseObserver observer, RequestState state)
-    {
-        if (request.ResponseOwners is { } owners && !state.OwnerRecorded && observer.ResponseId is { } id && observer.ErrorCode is null)
-        {
-            state.OwnerRecorded = true;
-            await owners.RememberAsync(request, id, deployment).ConfigureAwait(false);
-        }
-    }
-
     private static void Observe(ResponseObserver observer, ResponseShape shape, ReadOnlySpan<byte> chunk)
     {
         if (shape.IsSse)
@@ -337,14 +204,6 @@ public sealed partial class UpstreamForwarder
         state.AudioInputTokens = state.AudioOutputTokens = state.ReasoningTokens = 0;
         state.OutputTokens = (int)Math.Min(int.MaxValue, observer.CountedOutputTokens());
         state.Estimated = true;
-    }
-
-    /// <summary>The request's cost so far, priced once per request at one moment (the usage event uses the same moment).</summary>
-    private decimal? Price(GatewayRequest request, RequestState state)
-    {
-        state.PricedAt ??= _time.GetUtcNow();
-        return _pricer.Price(request.Pool.Model, state.ResponseModel, state.PricedAt.Value, state.InputTokens, state.CachedInputTokens,
-            state.OutputTokens, audioInputTokens: state.AudioInputTokens, audioOutputTokens: state.AudioOutputTokens).Cost;
     }
 
     private enum RelayEnd

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Diagnostics;
 using System.Net;
 using AspireAoai.Api.Telemetry;
 using AspireAoai.Api.Tests.Forwarding;
 using AspireAoai.Api.Tests.Infrastructure;
+using AspireAoai.Api.Tests.Routing;
 using AspireAoai.TestSupport;
 using Azure.Core;
 

@@ -6,13 +6,14 @@ using System.Text.Json;
 using AspireAoai.Accounting.Usage;
 using AspireAoai.Api.Tests.Infrastructure;
 using AspireAoai.Api.Tests.Usage;
+using AspireAoai.Api.Tests.UsageReports;
 using AspireAoai.Api.Usage;
 using AspireAoai.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenAI;
 using OpenAI.Responses;
+using OpenAI;
 using StackExchange.Redis;
 
 namespace AspireAoai.Api.Tests.Responses;

@@ -5,6 +5,7 @@ using AspireAoai.Accounting.Usage;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Tests.Infrastructure;
 using AspireAoai.Api.Tests.Usage;
+using AspireAoai.Api.Tests.UsageReports;
 using AspireAoai.TestSupport;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;

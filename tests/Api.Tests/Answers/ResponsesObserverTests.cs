@@ -2,7 +2,7 @@ using System.Text;
 using AspireAoai.Api.Answers;
 using AspireAoai.Api.RateLimiting;
 
-namespace AspireAoai.Api.Tests.Responses;
+namespace AspireAoai.Api.Tests.Answers;
 
 /// <summary>The response observer reads the Responses API's shapes: its usage, ids, and the text a stream relayed.</summary>
 public sealed class ResponsesObserverTests

@@ -1,7 +1,7 @@
 using System.Text;
 using AspireAoai.Api.Answers;
 
-namespace AspireAoai.Api.Tests.Telemetry;
+namespace AspireAoai.Api.Tests.Answers;
 
 /// <summary>The usage details the observer reads for pricing and the usage event: reasoning and audio tokens.</summary>
 public sealed class UsageDetailsObserverTests

@@ -1,7 +1,7 @@
 using System.Text;
 using AspireAoai.Api.Answers;
 
-namespace AspireAoai.Api.Tests.Usage;
+namespace AspireAoai.Api.Tests.Answers;
 
 public sealed class SseEventScannerTests
 {

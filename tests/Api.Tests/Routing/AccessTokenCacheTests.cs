@@ -3,7 +3,7 @@ using Azure.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AspireAoai.Api.Tests.Forwarding;
+namespace AspireAoai.Api.Tests.Routing;
 
 public sealed class AccessTokenCacheTests
 {

@@ -4,6 +4,7 @@ using AspireAoai.Accounting.Usage;
 using AspireAoai.Api.Auth;
 using AspireAoai.Api.Budgets;
 using AspireAoai.Api.Tests.Infrastructure;
+using AspireAoai.Api.Tests.Usage;
 using AspireAoai.ServiceDefaults.Cosmos;
 using AspireAoai.TestSupport;
 using Microsoft.Azure.Cosmos;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace AspireAoai.Api.Tests.Usage;
+namespace AspireAoai.Api.Tests.UsageReports;
 
 /// <summary>One Cosmos server for the usage API tests; each test has its own database and redis-server.</summary>
 [CollectionDefinition(Name)]

@@ -2,7 +2,7 @@ using System.Text;
 using AspireAoai.Api.Answers;
 using AspireAoai.Api.RateLimiting;
 
-namespace AspireAoai.Api.Tests.Telemetry;
+namespace AspireAoai.Api.Tests.Answers;
 
 /// <summary>
 /// The completion tokens of a stream without a usage chunk, counted from the text it carried: content, refusals, and

@@ -183,6 +183,7 @@ public sealed partial class ResponsesFollowUpHandler
         try
         {
             using var message = new HttpRequestMessage(method, uri);
+            deployment.Protocol.Apply(message);
             if (kind == FollowUpKind.Cancel)
             {
                 message.Content = new ByteArrayContent([]);

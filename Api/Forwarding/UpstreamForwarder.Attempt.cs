@@ -170,6 +170,7 @@ public sealed partial class UpstreamForwarder
         {
             Content = new ReadOnlyMemoryContent(body),
         };
+        deployment.Protocol.Apply(message);
         message.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         if (request.Http.Request.Headers.TryGetValue("x-ms-client-request-id", out var clientRequestId))
         {

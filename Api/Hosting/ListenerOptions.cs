@@ -2,7 +2,10 @@ using Microsoft.Extensions.Options;
 
 namespace AspireAoai.Api.Hosting;
 
-/// <summary>How the gateway's listening socket takes connections (section <c>Gateway</c>: <c>Gateway:ListenBacklog</c>).</summary>
+/// <summary>
+/// How the gateway's listening socket takes connections (section <c>Gateway</c>: <c>Gateway:ListenBacklog</c>,
+/// <c>Gateway:MaxConnections</c>).
+/// </summary>
 public sealed class ListenerOptions
 {
     /// <summary>
@@ -11,12 +14,11 @@ public sealed class ListenerOptions
     /// it at <c>net.core.somaxconn</c> (<c>/proc/sys/net/core/somaxconn</c>; 4096 by default since Linux 5.4).
     /// </summary>
     public int ListenBacklog { get; set; } = 4096;
-}
 
-internal sealed class ListenerOptionsValidator : IValidateOptions<ListenerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ListenerOptions options)
-        => options.ListenBacklog is < 1 or > 65535
-            ? ValidateOptionsResult.Fail("Gateway:ListenBacklog must be between 1 and 65535 (the kernel caps it at net.core.somaxconn).")
-            : ValidateOptionsResult.Success;
+    /// <summary>
+    /// Client connections this replica holds at once; Kestrel closes the ones above it as they arrive. Unset: sized from
+    /// the process's open-file limit (<see cref="ConnectionCap"/>), so that the gateway never runs out of descriptors
+    /// itself: .NET needs one to start a thread, and a process that cannot aborts ("Out of memory."). 0: no cap.
+    /// </summary>
+    public int? MaxConnections { get; set; }
 }

@@ -47,21 +47,21 @@ internal sealed partial class StartupWarmup(
 
         // The forwarder's own handler (the factory hands out the same one): the connections land in its pool.
         using var invoker = new HttpMessageInvoker(handlers.CreateHandler(UpstreamForwarder.ClientName), disposeHandler: false);
-        var endpoints = new HashSet<Uri>();
+        var endpoints = new Dictionary<Uri, UpstreamProtocol>();
         foreach (var deployment in catalog.Deployments)
         {
-            endpoints.Add(new Uri(deployment.Endpoint.GetLeftPart(UriPartial.Authority) + "/"));
+            endpoints.TryAdd(new Uri(deployment.Endpoint.GetLeftPart(UriPartial.Authority) + "/"), deployment.Protocol);
         }
 
         // Every request is sent before any answer is read: a connection stays busy until its answer is read, so none goes
         // back to the pool for a later request to reuse. (Reading each answer as it came, with inline socket completions
         // as in production, let an early answer free its connection before the last request was sent: fewer connections.)
         var calls = new List<Task<HttpResponseMessage?>>(endpoints.Count * perEndpoint);
-        foreach (var endpoint in endpoints)
+        foreach (var (endpoint, protocol) in endpoints)
         {
             for (var i = 0; i < perEndpoint; i++)
             {
-                calls.Add(SendAsync(invoker, endpoint, cancellationToken));
+                calls.Add(SendAsync(invoker, endpoint, protocol, cancellationToken));
             }
         }
 
@@ -75,11 +75,13 @@ internal sealed partial class StartupWarmup(
         return answered;
     }
 
-    private static async Task<HttpResponseMessage?> SendAsync(HttpMessageInvoker invoker, Uri endpoint, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage?> SendAsync(HttpMessageInvoker invoker, Uri endpoint, UpstreamProtocol protocol,
+        CancellationToken cancellationToken)
     {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
+            protocol.Apply(request);
             return await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)

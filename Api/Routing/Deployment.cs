@@ -28,7 +28,7 @@ public sealed class Deployment
     private string? _lastFailure;
     private long _lastFailureTicks;
 
-    internal Deployment(DeploymentOptions options, IUpstreamAuthenticator auth, string defaultApiVersion)
+    internal Deployment(DeploymentOptions options, IUpstreamAuthenticator auth, string defaultApiVersion, string? httpVersion = null)
     {
         Name = options.Name;
         Model = options.Model;
@@ -43,6 +43,7 @@ public sealed class Deployment
         Endpoint = new Uri(endpoint, UriKind.Absolute);
         ServerAddress = Endpoint.Host;
         ServerPort = Endpoint.Port;
+        Protocol = UpstreamProtocol.For(httpVersion, Endpoint);
         var escaped = Uri.EscapeDataString(AzureDeployment);
         _chatPrefix = $"{endpoint}openai/deployments/{escaped}/chat/completions?api-version=";
         _embeddingsPrefix = $"{endpoint}openai/deployments/{escaped}/embeddings?api-version=";
@@ -111,6 +112,9 @@ public sealed class Deployment
     public int ServerPort { get; }
 
     public IUpstreamAuthenticator Auth { get; }
+
+    /// <summary>The HTTP version and policy of every call to this deployment.</summary>
+    internal UpstreamProtocol Protocol { get; }
 
     /// <summary>Index in its pool; set by the pool.</summary>
     internal int PoolIndex { get; set; }

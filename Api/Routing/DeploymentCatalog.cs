@@ -17,7 +17,7 @@ public sealed class DeploymentCatalog
         var deployments = new List<Deployment>(upstream.Deployments.Count);
         foreach (var d in upstream.Deployments)
         {
-            deployments.Add(new Deployment(d, authFactory.Create(d), upstream.UpstreamApiVersion));
+            deployments.Add(new Deployment(d, authFactory.Create(d), upstream.UpstreamApiVersion, upstream.UpstreamHttpVersion));
         }
 
         Deployments = deployments;

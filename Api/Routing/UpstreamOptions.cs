@@ -12,4 +12,10 @@ public sealed class UpstreamOptions
     /// calls pass the client's own api-version through.
     /// </summary>
     public string UpstreamApiVersion { get; set; } = "2024-10-21";
+
+    /// <summary>
+    /// HTTP version of the calls to the deployments: <c>1.1</c> (default) or <c>2</c>, negotiated over https and spoken with
+    /// prior knowledge over http (see <see cref="UpstreamProtocol"/> and bench/README.md, "HTTP/2 to the upstream").
+    /// </summary>
+    public string UpstreamHttpVersion { get; set; } = "1.1";
 }

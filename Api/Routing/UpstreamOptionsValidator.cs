@@ -89,6 +89,11 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
             errors.Add("Gateway:UpstreamApiVersion must look like 2024-10-21 or 2025-04-01-preview.");
         }
 
+        if (!UpstreamProtocol.IsValidSetting(options.UpstreamHttpVersion))
+        {
+            errors.Add($"Gateway:UpstreamHttpVersion must be 1.1 or 2 (got '{options.UpstreamHttpVersion}').");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -24,17 +24,20 @@ BUILD=1
 KEEP=0
 DIRECT=1
 GATEWAY_FD_LIMIT=""
+UPSTREAM_HTTP=1.1
 NOTE=""
 
 usage() {
   cat <<'USAGE'
 Usage: bench/streams/run.sh [options]
-  --streams "2000 5000 max"  stream counts; "max" = (open-file hard limit - 512) / 2 (a proxied stream holds 2 fds)
+  --streams "2000 5000 max"  stream counts; "max" = (open-file hard limit - 1024) / 2: the gateway's connection cap (docs/gateway.md, Gateway:MaxConnections)
   --chunks N                 content chunks per stream: the request's max_tokens (default 200)
   --interval-ms MS           simulator pacing between chunks (default 20)
   --ttft-ms MS               simulator time to first token (default 100)
   --ramp-ms MS               open the N streams evenly over MS (default 0: all at once)
   --no-direct                skip the direct (simulator only) runs
+  --upstream-http2           the gateway calls the simulator over HTTP/2 (Gateway:UpstreamHttpVersion=2; the simulator
+                             gets a second, HTTP/2-only port): one connection carries up to 100 streams
   --gateway-fd-limit N       run the gateway with an open-file limit of N (prlimit), to see it run out of descriptors:
                              the deployment must stay healthy and the refused streams get 503 gateway_overloaded
   --no-build                 use the existing Release builds
@@ -52,6 +55,7 @@ while (($# > 0)); do
     --ttft-ms) TTFT_MS=$2; shift ;;
     --ramp-ms) RAMP_MS=$2; shift ;;
     --no-direct) DIRECT=0 ;;
+    --upstream-http2) UPSTREAM_HTTP=2 ;;
     --gateway-fd-limit) GATEWAY_FD_LIMIT=$2; shift ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -68,12 +72,12 @@ done
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
-MAX_STREAMS=$(((FD_LIMIT - 512) / 2))
+MAX_STREAMS=$(((FD_LIMIT - 1024) / 2))
 COUNTS=()
 for n in $STREAM_COUNTS; do
   [[ "$n" == max ]] && n=$MAX_STREAMS
   [[ "$n" =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 20000)) || { echo "streams/run.sh: bad stream count '$n'" >&2; exit 2; }
-  ((n > MAX_STREAMS)) && echo "streams/run.sh: warning: $n streams need ~$((2 * n + 512)) fds in the gateway; the limit is $FD_LIMIT" >&2
+  ((n > MAX_STREAMS)) && echo "streams/run.sh: warning: $n streams need ~$((2 * n + 1024)) fds in the gateway; the limit is $FD_LIMIT: the ones above its connection cap get 503" >&2
   COUNTS+=("$n")
 done
 
@@ -155,12 +159,17 @@ start cosmos node "$COSMOS_LAUNCHER" --port "$COSMOS_PORT" --host 127.0.0.1
 wait_until cosmos 180 grep -q "listening" "$WORK/cosmos.log"
 
 SIM_PORT=$(free_port)
-log "simulator on 127.0.0.1:$SIM_PORT: max_tokens = answer length, first token after ${TTFT_MS} ms, chunks ${INTERVAL_MS} ms apart"
+SIM_H2_PORT=$(free_port)
+UPSTREAM_PORT=$SIM_PORT
+[[ "$UPSTREAM_HTTP" == 2 ]] && UPSTREAM_PORT=$SIM_H2_PORT
+log "simulator on 127.0.0.1:$SIM_PORT (HTTP/1.1) and :$SIM_H2_PORT (HTTP/2 only): max_tokens = answer length, first token after ${TTFT_MS} ms, chunks ${INTERVAL_MS} ms apart"
 start sim env "${QUIET[@]}" Simulator__ApiKey="$SIM_KEY" Simulator__Region=bench \
+  Kestrel__Endpoints__h1__Url="http://127.0.0.1:$SIM_PORT" \
+  Kestrel__Endpoints__h2__Url="http://127.0.0.1:$SIM_H2_PORT" Kestrel__Endpoints__h2__Protocols=Http2 \
   Simulator__Answer__UseMaxTokens=true Simulator__Latency__TimeToFirstTokenMs="$TTFT_MS" \
   Simulator__Latency__ChunkIntervalMs="$INTERVAL_MS" \
   Simulator__Deployments__0__Name="$MODEL" Simulator__Deployments__0__Tpm=2000000000 Simulator__Deployments__0__Rpm=2000000000 \
-  dotnet "$SIM_DLL" --urls "http://127.0.0.1:$SIM_PORT" --contentRoot "$(dirname "$SIM_DLL")"
+  dotnet "$SIM_DLL" --contentRoot "$(dirname "$SIM_DLL")"
 wait_until sim 60 post_ok "http://127.0.0.1:$SIM_PORT$DEPLOYMENT_PATH" "$WORK/warm.json" "api-key: $SIM_KEY"
 
 start_gateway() {
@@ -170,7 +179,8 @@ start_gateway() {
   start gateway "${limit[@]}" env "${QUIET[@]}" \
     "ConnectionStrings__redis=127.0.0.1:$REDIS_PORT" \
     "ConnectionStrings__cosmos=AccountEndpoint=http://127.0.0.1:$COSMOS_PORT/;AccountKey=$COSMOS_KEY;" \
-    Gateway__Deployments__0__Name=bench-local Gateway__Deployments__0__Endpoint="http://127.0.0.1:$SIM_PORT/" \
+    Gateway__Deployments__0__Name=bench-local Gateway__Deployments__0__Endpoint="http://127.0.0.1:$UPSTREAM_PORT/" \
+    Gateway__UpstreamHttpVersion="$UPSTREAM_HTTP" \
     Gateway__Deployments__0__Deployment="$MODEL" Gateway__Deployments__0__Model="$MODEL" \
     Gateway__Deployments__0__Region=bench Gateway__Deployments__0__ApiKey="$SIM_KEY" \
     Gateway__Deployments__0__CapacityTpm=2000000000 Gateway__Deployments__0__CapacityRpm=2000000000 \
@@ -209,9 +219,11 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$BENCH_DIR/results"
 REPORT=$BENCH_DIR/results/streams-$STAMP.md
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-COMMAND="bench/streams/run.sh --streams \"$STREAM_COUNTS\" --chunks $CHUNKS --interval-ms $INTERVAL_MS --ttft-ms $TTFT_MS --ramp-ms $RAMP_MS${GATEWAY_FD_LIMIT:+ --gateway-fd-limit $GATEWAY_FD_LIMIT}"
+UPSTREAM_FLAG=""
+[[ "$UPSTREAM_HTTP" == 2 ]] && UPSTREAM_FLAG=" --upstream-http2"
+COMMAND="bench/streams/run.sh --streams \"$STREAM_COUNTS\" --chunks $CHUNKS --interval-ms $INTERVAL_MS --ttft-ms $TTFT_MS --ramp-ms $RAMP_MS${GATEWAY_FD_LIMIT:+ --gateway-fd-limit $GATEWAY_FD_LIMIT}${UPSTREAM_FLAG}"
 node "$BENCH_DIR/streams/report.mjs" --results "$RESULTS" --clk-tck "$(getconf CLK_TCK)" --commit "$COMMIT" \
   --command "$COMMAND" --fd-limit "$FD_LIMIT" --somaxconn "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo '?')" \
-  --cores "$(nproc)" --load "$(cut -d' ' -f1-3 /proc/loadavg)" --note "$NOTE" --gateway-env "${BENCH_GATEWAY_ENV:-}" >"$REPORT"
+  --cores "$(nproc)" --load "$(cut -d' ' -f1-3 /proc/loadavg)" --note "$NOTE" --gateway-env "${BENCH_GATEWAY_ENV:-}" --upstream "$UPSTREAM_HTTP" >"$REPORT"
 cat "$REPORT"
 log "written: ${REPORT#"$ROOT"/}"

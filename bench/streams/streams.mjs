@@ -6,7 +6,7 @@
 // node streams.mjs --url URL --header "api-key: K" --body FILE --streams N --pid PID [--cpu-pids "P1 P2"]
 //                  [--ramp-ms 0] [--timeout-ms 300000]
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 function parseArgs(argv) {
   const args = { headers: {}, streams: 500, timeoutMs: 300_000, sampleMs: 100, rampMs: 0, cpuPids: [] };
@@ -102,6 +102,14 @@ function oneStream(args, agent, state) {
   });
 }
 
+function openFds(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
@@ -110,8 +118,13 @@ async function main() {
   const cpuBefore = cpuPids.map(cpuTicks);
   const state = { open: 0, peakOpen: 0 };
   let peakRss = before.rss;
+  const fdsBefore = openFds(args.pid);
+  let peakFds = fdsBefore;
+  let samples = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, statusKb(args.pid).rss);
+    // Listing the descriptors costs more than reading the status: every fifth sample.
+    if (samples++ % 5 === 0) peakFds = Math.max(peakFds, openFds(args.pid));
   }, args.sampleMs);
 
   const started = performance.now();
@@ -150,6 +163,7 @@ async function main() {
     totalMs: { p50: round1(percentile(totals, 50)), max: round1(totals.at(-1) ?? null) },
     wallMs: Math.round(wallMs),
     rssKb: { before: before.rss, peak: Math.max(peakRss, after.hwm), after: after.rss },
+    fds: { before: fdsBefore, peak: peakFds },
     cpuTicks: Object.fromEntries(cpuPids.map((p, i) => [p, cpuAfter[i] - cpuBefore[i]])),
   })}\n`);
   process.exitCode = completed === args.streams ? 0 : 1;

@@ -9,12 +9,21 @@ public sealed class SimulatorHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SimulatorHost(WebApplication app, Uri baseAddress)
+    private SimulatorHost(WebApplication app, Uri baseAddress, bool http2Only)
     {
         _app = app;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (http2Only)
+        {
+            // Prior knowledge: an endpoint that speaks only HTTP/2 over plain http refuses HTTP/1.1 requests.
+            Http.DefaultRequestVersion = System.Net.HttpVersion.Version20;
+            Http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
     }
+
+    /// <summary>Makes the simulator speak only HTTP/2 (h2c with prior knowledge).</summary>
+    public const string Http2Only = "--Kestrel:EndpointDefaults:Protocols=Http2";
 
     public Uri BaseAddress { get; }
 
@@ -44,7 +53,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         ];
         var app = SimulatorApp.Build(args);
         await app.StartAsync();
-        var host = new SimulatorHost(app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+        var host = new SimulatorHost(app, new Uri(app.Urls.First().TrimEnd('/') + "/"), extraArgs.Contains(Http2Only));
         await host.WarmUpAsync();
         return host;
     }
@@ -59,6 +68,8 @@ public sealed class SimulatorHost : IAsyncDisposable
         {
             Content = new StringContent("""{"messages":[{"role":"user","content":"warm up"}],"max_tokens":1}""", System.Text.Encoding.UTF8, "application/json"),
         };
+        request.Version = Http.DefaultRequestVersion;
+        request.VersionPolicy = Http.DefaultVersionPolicy;
         // A bearer token is accepted whatever key the simulator requires (it stands for managed identity).
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "warm-up");
         using var response = await Http.SendAsync(request);

@@ -18,6 +18,9 @@ public static class SimulatorApp
         builder.Configuration[ServiceDefaultsExtensions.TrustIncomingTraceContextKey] ??= "true";
         builder.AddServiceDefaults();
         builder.Services.AddAzureOpenAiSimulator();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<Configuration.SimulatorOptions>>(
+                static (transport, simulator) => transport.Backlog = simulator.Value.ListenBacklog);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway overhead benchmark (issue 8): one command, everything on loopback, everything stopped at the end.
 #
-#   bench/run.sh            full run: 10 s per measurement, 3 rounds, 1/8/64 connections (about 25 minutes)
+#   bench/run.sh            full run: 5 s per measurement, 3 rounds, 1/8/64 connections, fixed rate, memory, streams at scale (about 18 minutes)
 #   bench/run.sh --quick    smoke run: 2 s per measurement, 1 round (about 3 minutes)
 #   bench/run.sh --help     every option
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 
-DURATION=10
+DURATION=5
 ROUNDS=3
 WARMUP=3
 CONNECTIONS="1 8 64"
@@ -37,7 +37,7 @@ usage() {
   cat <<'EOF'
 Usage: bench/run.sh [options]
   --quick               smoke run: --duration 2 --rounds 1 --warmup 1 (numbers are only a sanity check)
-  --duration SECONDS    length of each measured wrk run (default 10)
+  --duration SECONDS    length of each measured wrk run (default 5)
   --rounds N            rounds; targets alternate inside a round, medians are over rounds (default 3)
   --warmup SECONDS      unmeasured run per target and scenario before the first round (default 3)
   --connections "1 8 64"  wrk connection counts (default "1 8 64")
@@ -58,6 +58,8 @@ Usage: bench/run.sh [options]
 Environment: BENCH_GATEWAY_ENV="Key=Value ..." adds configuration to the gateway processes (e.g.
   "Logging__LogLevel__AspireAoai=Debug"); the report lists it. BENCH_API_DLL=path runs that Api.dll as the
   gateway instead of the Release build here (e.g. a build of another commit, with --no-build, to compare).
+  BENCH_UPSTREAM_HTTP2=1 has the gateway call the simulator over HTTP/2 (Gateway:UpstreamHttpVersion=2; the
+  simulator gets a second, HTTP/2-only port); with --no-memory.
 EOF
 }
 
@@ -248,12 +250,16 @@ QUIET_DOTNET=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warni
 # simulator NAME PORT FIXED FIRST_TOKEN_MS PER_TOKEN_MS
 start_simulator() {
   local name=$1 port=$2 fixed=$3 first=$4 per=$5
-  start "$name" env "${QUIET_DOTNET[@]}" \
+  # Two endpoints: PORT speaks HTTP/1.1; SIM_H2_PORT (when set) only HTTP/2, for BENCH_UPSTREAM_HTTP2.
+  local endpoints=(Kestrel__Endpoints__h1__Url="http://127.0.0.1:$port")
+  [[ -n "${SIM_H2_PORT:-}" && "$name" == sim ]] && endpoints+=(Kestrel__Endpoints__h2__Url="http://127.0.0.1:$SIM_H2_PORT"
+    Kestrel__Endpoints__h2__Protocols=Http2)
+  start "$name" env "${QUIET_DOTNET[@]}" "${endpoints[@]}" \
     Simulator__FixedAnswer="$fixed" Simulator__ApiKey="$SIM_KEY" Simulator__Region=bench \
     Simulator__Latency__TimeToFirstTokenMs="$first" Simulator__Latency__PerTokenMs="$per" \
     Simulator__Deployments__0__Name="$MODEL" Simulator__Deployments__0__Tpm=2000000000 \
     Simulator__Deployments__0__Rpm=2000000000 \
-    dotnet "$SIM_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$SIM_DLL")"
+    dotnet "$SIM_DLL" --contentRoot "$(dirname "$SIM_DLL")"
   wait_until "$name" 60 post_ok "http://127.0.0.1:$port/openai/deployments/$MODEL/chat/completions?api-version=$API_VERSION" \
     "$WORK/body-chat.json" "api-key: $SIM_KEY"
 }
@@ -299,8 +305,17 @@ if has_target gateway || ((MEMORY)); then
   fi
 fi
 
+[[ "${BENCH_UPSTREAM_HTTP2:-}" == 1 ]] && ((MEMORY)) && { echo "run.sh: BENCH_UPSTREAM_HTTP2=1 needs --no-memory" >&2; exit 2; }
 SIM_PORT=$(free_port)
-log "simulator (fixed answer) on 127.0.0.1:$SIM_PORT"
+SIM_H2_PORT=""
+GATEWAY_UPSTREAM_PORT=$SIM_PORT
+if [[ "${BENCH_UPSTREAM_HTTP2:-}" == 1 ]]; then
+  SIM_H2_PORT=$(free_port)
+  GATEWAY_UPSTREAM_PORT=$SIM_H2_PORT
+  BENCH_GATEWAY_ENV="${BENCH_GATEWAY_ENV:+$BENCH_GATEWAY_ENV }Gateway__UpstreamHttpVersion=2"
+  GATEWAY_NOTE="${GATEWAY_NOTE:+$GATEWAY_NOTE; }the gateway called the simulator over HTTP/2 (BENCH_UPSTREAM_HTTP2=1; the other proxies over HTTP/1.1)"
+fi
+log "simulator (fixed answer) on 127.0.0.1:$SIM_PORT${SIM_H2_PORT:+ (HTTP/2 only: $SIM_H2_PORT)}"
 start_simulator sim "$SIM_PORT" true 0 0
 
 declare -A URL=() HEADERS=() OWN=()
@@ -324,7 +339,7 @@ if has_target naive-redis; then
 fi
 if has_target gateway; then
   port=$(free_port); log "gateway (Api, Release) on 127.0.0.1:$port"
-  start_gateway gateway "$port" "$SIM_PORT"
+  start_gateway gateway "$port" "$GATEWAY_UPSTREAM_PORT"
   URL[gateway]="http://127.0.0.1:$port$DEPLOYMENT_PATH"; HEADERS[gateway]="api-key: $CLIENT_KEY"
   OWN[gateway]="gateway redis${COSMOS_PORT:+ cosmos}"
 fi
@@ -499,7 +514,7 @@ if ((FIXED_ROUNDS > 0)) && has_target gateway && has_target bare && [[ -n "${URL
   FIXED_URL[bare]="http://127.0.0.1:$port$DEPLOYMENT_PATH"
   wait_until bare-fixed 60 post_ok "${FIXED_URL[bare]}" "$WORK/body-chat.json" "${HEADERS[bare]}"
   port=$(free_port); log "fixed rate: a fresh gateway on 127.0.0.1:$port"
-  start_gateway gateway-fixed "$port" "$SIM_PORT"
+  start_gateway gateway-fixed "$port" "$GATEWAY_UPSTREAM_PORT"
   wait_until gateway-fixed 60 curl -sf --max-time 5 "http://127.0.0.1:$port/health"
   FIXED_URL[gateway]="http://127.0.0.1:$port$DEPLOYMENT_PATH"
   for round in $(seq 1 "$FIXED_ROUNDS"); do

@@ -8,13 +8,16 @@ namespace AspireAoai.Api.Hosting;
 /// <summary>
 /// Warms what the first requests would otherwise pay for, before Kestrel listens (a hosted service registered before the
 /// server starts; readiness probes are refused until then): a few pooled connections to every upstream endpoint, and the
-/// rate limiter's Redis connection with its script loaded (until then admissions are local). Bounded by
+/// rate limiter's Redis connection with its script loaded (until then admissions are local), when rate limits are on. Bounded by
 /// <see cref="WarmupOptions.Timeout"/>; nothing here can fail the start.
 /// </summary>
 internal sealed partial class StartupWarmup(
-    IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, ClientLimiter limiter, IConfiguration configuration,
+    IHttpMessageHandlerFactory handlers, DeploymentCatalog catalog, IServiceProvider services, IConfiguration configuration,
     IOptions<WarmupOptions> options, ILogger<StartupWarmup> logger) : IHostedService
 {
+    // Registered only when Gateway:RateLimits:Enabled is true; with rate limits off there is no connection to warm.
+    private readonly ClientLimiter? _limiter = services.GetService<ClientLimiter>();
+
     // Wall-clock on purpose, not the injected TimeProvider: this bounds how long the process waits before it listens, and
     // a test's fake clock (which never moves by itself) must not hold the start for ever.
     private static readonly TimeProvider Clock = TimeProvider.System;
@@ -107,7 +110,7 @@ internal sealed partial class StartupWarmup(
 
     private async Task<bool> WaitForRedisAsync(CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("redis")))
+        if (_limiter is not { } limiter || string.IsNullOrWhiteSpace(configuration.GetConnectionString("redis")))
         {
             return false;
         }

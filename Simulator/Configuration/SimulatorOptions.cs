@@ -11,6 +11,13 @@ public sealed class SimulatorOptions
     /// <summary>When set, an <c>api-key</c> header must equal it. Bearer tokens are always accepted (managed identity).</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Kestrel's listen backlog. Its own default (512) overflowed when a gateway opened 5,000 upstream connections at once
+    /// (the kernel's ListenOverflows counted ~10,000 dropped handshakes, and streams waited seconds on retransmissions): a
+    /// stand-in for Azure OpenAI's front end must not be the bottleneck of a benchmark. The kernel caps it at somaxconn.
+    /// </summary>
+    public int ListenBacklog { get; set; } = 4096;
+
     /// <summary>Benchmark mode: zero latency and a constant, precomputed chat answer.</summary>
     public bool FixedAnswer { get; set; }
 

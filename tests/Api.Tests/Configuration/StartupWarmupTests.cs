@@ -58,6 +58,21 @@ public sealed class StartupWarmupTests
     }
 
     [Fact]
+    public async Task WithRateLimitsOff_TheGatewayStartsAndAnswers()
+    {
+        // The warm-up waited for the rate limiter's Redis connection, and the limiter is not registered when rate limits
+        // are off: the host failed to start ("Unable to resolve service for type ClientLimiter").
+        await using var east = await SimulatorHost.StartAsync("eastus");
+        await using var gateway = await GatewayHost.StartAsync([new DeploymentSpec("east", east.BaseAddress)],
+            ["--Gateway:RateLimits:Enabled=false"]);
+
+        using var response = await gateway.Http.PostAsync("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+            new StringContent("""{"messages":[{"role":"user","content":"hi"}],"max_tokens":4}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task WithTheWarmupOff_NoUpstreamConnectionIsOpenedBeforeTheFirstRequest()
     {
         using var connections = new OpenConnections();

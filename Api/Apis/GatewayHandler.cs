@@ -214,10 +214,7 @@ public sealed partial class GatewayHandler
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nobody is left to answer.
-            if (request is { Status: 0 })
-            {
-                request.Status = UpstreamForwarder.ClientClosedRequest;
-            }
+            HandlerEndings.ClientGone(request);
         }
         catch (Exception) when (context.Response.HasStarted)
         {
@@ -232,13 +229,7 @@ public sealed partial class GatewayHandler
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnexpected(_logger, ex);
-            if (request is { Status: 0 })
-            {
-                request.Status = StatusCodes.Status500InternalServerError;
-            }
-
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
-                OpenAiErrors.Server, "internal_error").ConfigureAwait(false);
+            await HandlerEndings.AnswerUnexpectedAsync(context, request).ConfigureAwait(false);
         }
         finally
         {

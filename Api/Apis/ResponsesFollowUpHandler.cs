@@ -133,21 +133,12 @@ public sealed partial class ResponsesFollowUpHandler
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            if (request is { Status: 0 })
-            {
-                request.Status = UpstreamForwarder.ClientClosedRequest;
-            }
+            HandlerEndings.ClientGone(request);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnexpected(_logger, ex);
-            if (request is { Status: 0 })
-            {
-                request.Status = StatusCodes.Status500InternalServerError;
-            }
-
-            await OpenAiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError, "The gateway failed to process the request.",
-                OpenAiErrors.Server, "internal_error").ConfigureAwait(false);
+            await HandlerEndings.AnswerUnexpectedAsync(context, request).ConfigureAwait(false);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using AspireAoai.Api.Telemetry;
 using Microsoft.AspNetCore.Connections;
 
 namespace AspireAoai.Api.Hosting;
@@ -11,8 +12,11 @@ namespace AspireAoai.Api.Hosting;
 /// At most <see cref="MaxRefusing"/> refusals are in progress at once, each for at most <see cref="RefusalReadTimeout"/>,
 /// so refusing cannot itself use up the descriptors the cap protects: past that, connections close at once.
 /// </summary>
-internal sealed partial class ConnectionGate(int cap, ILogger<ConnectionGate> logger, TimeProvider time)
+internal sealed partial class ConnectionGate(int cap, GatewayTelemetry telemetry, ILogger<ConnectionGate> logger, TimeProvider time)
 {
+    /// <summary>The <c>error.type</c> of <c>aoai.gateway.rejections</c> for a connection above the cap.</summary>
+    internal const string RejectionType = "connection_cap";
+
     internal const int MaxRefusing = ConnectionCap.Reserved / 4;
     internal static readonly TimeSpan RefusalReadTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(10);
@@ -47,6 +51,7 @@ internal sealed partial class ConnectionGate(int cap, ILogger<ConnectionGate> lo
 
         Interlocked.Decrement(ref _open);
         var refused = Interlocked.Increment(ref _refused);
+        telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", RejectionType));
         LogRefusal(refused);
         if (Interlocked.Increment(ref _refusing) <= MaxRefusing)
         {

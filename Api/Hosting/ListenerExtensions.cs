@@ -38,7 +38,8 @@ public static class ListenerExtensions
             var configured => configured,
         };
         return new ConnectionGateHolder(cap is { } c
-            ? new ConnectionGate(c, services.GetRequiredService<ILogger<ConnectionGate>>(), services.GetRequiredService<TimeProvider>())
+            ? new ConnectionGate(c, services.GetRequiredService<Telemetry.GatewayTelemetry>(), services.GetRequiredService<ILogger<ConnectionGate>>(),
+                services.GetRequiredService<TimeProvider>())
             : null);
     }
 }

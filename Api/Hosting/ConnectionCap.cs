@@ -15,12 +15,21 @@ internal static class ConnectionCap
     internal const int Reserved = 1024;
 
     /// <summary>
-    /// The cap for an open-file limit: <c>(limit - 1024) / 2</c>, at least 1; with HTTP/2 to the upstream
-    /// (<paramref name="multiplexedUpstream"/>: a hundred requests share a connection) <c>limit - 1024</c>. Null when the
-    /// limit is unknown or unlimited.
+    /// The cap for an open-file limit: <c>(limit - 1024) / 2</c>; under a limit of 2,048 half the limit is kept instead
+    /// (a hard limit of 1,024 still gives 256 connections, not none); with HTTP/2 to the upstream
+    /// (<paramref name="multiplexedUpstream"/>: a hundred requests share a connection) the remainder is not halved. At
+    /// least 1; null when the limit is unknown or unlimited.
     /// </summary>
     public static int? ForOpenFileLimit(long? limit, bool multiplexedUpstream = false)
-        => limit is { } l and > 0 and < int.MaxValue ? (int)Math.Max(1, (l - Reserved) / (multiplexedUpstream ? 1 : 2)) : null;
+    {
+        if (limit is not { } l || l <= 0 || l >= int.MaxValue)
+        {
+            return null;
+        }
+
+        var reserved = Math.Min(Reserved, l / 2);
+        return (int)Math.Max(1, (l - reserved) / (multiplexedUpstream ? 1 : 2));
+    }
 
     /// <summary>This process's soft open-file limit (Linux: <c>/proc/self/limits</c>); null elsewhere or when unlimited.</summary>
     public static long? ReadOpenFileLimit(string path = "/proc/self/limits")

@@ -9,7 +9,8 @@ namespace AspireAoai.Api.Hosting;
 /// Holds the client connections of a replica to its cap (<see cref="ConnectionCap"/>). A connection above it is answered
 /// rather than reset: a plaintext HTTP/1.x request gets a 503 <c>gateway_overloaded</c> with <c>retry-after: 1</c> in the
 /// OpenAI error shape and the connection closes; anything else (TLS, HTTP/2 prior knowledge, a silent client) is closed.
-/// At most <see cref="MaxRefusing"/> refusals are in progress at once, each for at most <see cref="RefusalReadTimeout"/>,
+/// At most <see cref="MaxRefusing"/> refusals (a quarter of the cap, when that is fewer) are in progress at once, each for
+/// at most <see cref="RefusalReadTimeout"/>,
 /// so refusing cannot itself use up the descriptors the cap protects: past that, connections close at once.
 /// </summary>
 internal sealed partial class ConnectionGate(int cap, GatewayTelemetry telemetry, ILogger<ConnectionGate> logger, TimeProvider time)
@@ -23,6 +24,7 @@ internal sealed partial class ConnectionGate(int cap, GatewayTelemetry telemetry
 
     private static readonly byte[] Refusal = BuildRefusal();
 
+    private readonly int _maxRefusing = Math.Max(1, Math.Min(MaxRefusing, cap / 4));
     private int _open;
     private int _refusing;
     private long _refused;
@@ -53,7 +55,7 @@ internal sealed partial class ConnectionGate(int cap, GatewayTelemetry telemetry
         var refused = Interlocked.Increment(ref _refused);
         telemetry.Rejections.Add(1, new KeyValuePair<string, object?>("error.type", RejectionType));
         LogRefusal(refused);
-        if (Interlocked.Increment(ref _refusing) <= MaxRefusing)
+        if (Interlocked.Increment(ref _refusing) <= _maxRefusing)
         {
             try
             {

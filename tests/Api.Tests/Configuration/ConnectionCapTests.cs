@@ -91,8 +91,10 @@ public sealed class ConnectionCapTests
 
     [Theory]
     [InlineData(20000L, 9488)]
-    [InlineData(1025L, 1)]
-    [InlineData(100L, 1)]
+    [InlineData(2048L, 512)]
+    [InlineData(1024L, 256)]
+    [InlineData(100L, 25)]
+    [InlineData(1L, 1)]
     public void TheCapKeepsDescriptorsForTheRuntime(long limit, int cap)
         => Assert.Equal(cap, ConnectionCap.ForOpenFileLimit(limit));
 

@@ -49,7 +49,12 @@ public static class SimulatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The Azure OpenAI routes (versioned and v1), a 404 in Azure's shape for the rest of /openai, and /sim.</summary>
+    /// <summary>
+    /// The Azure OpenAI routes (versioned and v1), /sim, and a 404 in Azure's shape, with its JSON body, for every other
+    /// path, as Azure answers (the resource root too). The body matters to the gateway's start-up warm-up: an answer with
+    /// an empty body frees its connection as soon as its headers arrive, so a quick one could serve the warm-up's next
+    /// request and leave it a connection short.
+    /// </summary>
     public static IEndpointRouteBuilder MapAzureOpenAiSimulator(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/openai/deployments/{deployment}/chat/completions",
@@ -61,7 +66,7 @@ public static class SimulatorServiceCollectionExtensions
         endpoints.MapPost("/openai/v1/embeddings",
             (HttpContext context, EmbeddingsHandler handler) => handler.HandleAsync(context, null));
         endpoints.MapResponsesApi();
-        endpoints.MapFallback("/openai/{**path}", context =>
+        endpoints.MapFallback(context =>
         {
             context.RequestServices.GetRequiredService<RequestFront>().StampHeaders(context);
             return AzureErrors.ResourceNotFound(context);

@@ -59,6 +59,8 @@ internal sealed partial class StartupWarmup(
         // Every request is sent before any answer is read: a connection stays busy until its answer is read, so none goes
         // back to the pool for a later request to reuse. (Reading each answer as it came, with inline socket completions
         // as in production, let an early answer free its connection before the last request was sent: fewer connections.)
+        // An answer with an empty body frees its connection as soon as its headers arrive, so this counts on a body:
+        // Azure answers GET / with its 404 JSON, and so does the simulator.
         var calls = new List<Task<HttpResponseMessage?>>(endpoints.Count * perEndpoint);
         foreach (var (endpoint, protocol) in endpoints)
         {

@@ -257,6 +257,17 @@ public sealed class ChatCompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheResourceRoot_Is404InAzureShape_WithABody()
+    {
+        // The gateway's warm-up sends GET / to every upstream and counts on a body to keep each connection busy until
+        // all its requests are sent.
+        using var response = await _sim.Http.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("404", (await Json.ReadAsync(response)).GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task ChatOnAnEmbeddingsDeployment_Is400OperationNotSupported()
     {
         using var response = await _sim.PostAsync(SimulatorHost.ChatPath("text-embedding-3-large"), Json.ChatBody("hi"));

@@ -25,8 +25,14 @@ public static class CacheKey
         _ => false,
     };
 
-    /// <summary>The key as 64 lowercase hex characters: also the Cosmos item id.</summary>
-    public static string Compute(OperationKind operation, string poolModel, ReadOnlySpan<byte> body)
+    private static readonly CacheKeyMemo Memo = new();
+
+    /// <summary>The key as 64 lowercase hex characters: also the Cosmos item id. A body seen recently is not canonicalized again.</summary>
+    public static string Compute(OperationKind operation, string poolModel, ReadOnlySpan<byte> body) =>
+        Memo.GetOrCompute(operation, poolModel, body, ComputeCanonical);
+
+    /// <summary>The key, canonicalized from <paramref name="body"/> every time.</summary>
+    internal static string ComputeCanonical(OperationKind operation, string poolModel, ReadOnlySpan<byte> body)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, body.Length + 64));
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Indented = false }))

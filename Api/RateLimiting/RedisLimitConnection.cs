@@ -13,7 +13,10 @@ namespace AspireAoai.Api.RateLimiting;
 public sealed partial class RedisLimitConnection : IAsyncDisposable
 {
     private readonly Func<IConnectionMultiplexer?> _connect;
-    private readonly TimeProvider _time;
+    // Waits for Redis itself (a command's timeout, the reconnect back-off) are on the wall clock, not the injected one: a
+    // test's fake clock moved ahead by days timed out the command in flight, and admissions got 503
+    // rate_limit_store_unavailable. The breaker's retry interval stays on the injected clock.
+    private static readonly TimeProvider Wall = TimeProvider.System;
     private readonly ILogger<RedisLimitConnection> _logger;
     private readonly TimeSpan _timeout;
     private readonly CircuitBreaker _breaker;
@@ -27,7 +30,6 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
         ILogger<RedisLimitConnection> logger)
     {
         _connect = connect;
-        _time = time;
         _logger = logger;
         _timeout = options.Value.RedisTimeout;
         // One failure is enough: a limiter that waits out several timeouts first would hold admissions back for each.
@@ -70,13 +72,13 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
             RedisResult result;
             try
             {
-                result = await db.ScriptEvaluateAsync(_sha!, keys, values).WaitAsync(_timeout, _time).ConfigureAwait(false);
+                result = await db.ScriptEvaluateAsync(_sha!, keys, values).WaitAsync(_timeout, Wall).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
                 // A restarted or flushed server lost its script cache: load again and retry once.
-                await LoadScriptAsync(db).WaitAsync(_timeout, _time).ConfigureAwait(false);
-                result = await db.ScriptEvaluateAsync(_sha!, keys, values).WaitAsync(_timeout, _time).ConfigureAwait(false);
+                await LoadScriptAsync(db).WaitAsync(_timeout, Wall).ConfigureAwait(false);
+                result = await db.ScriptEvaluateAsync(_sha!, keys, values).WaitAsync(_timeout, Wall).ConfigureAwait(false);
             }
 
             Succeeded();
@@ -155,7 +157,7 @@ public sealed partial class RedisLimitConnection : IAsyncDisposable
             {
                 // Redis down at start: keep trying in the background; admissions use the fallback meanwhile.
                 LogConnectFailed(_logger, ex.GetType().Name);
-                await Task.Delay(delay, _time).ConfigureAwait(false);
+                await Task.Delay(delay, Wall).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
             }
         }

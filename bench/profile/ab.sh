@@ -5,6 +5,8 @@
 #   bench/run.sh --serve --targets "naive-redis gateway" --scenarios chat --no-memory &
 #   bench/profile/ab.sh "DOTNET_gcServer=0" [PAIRS] [SECONDS]     # CONNS=64 by default
 #   bench/profile/ab.sh "" 6 5                                     # A/A: how far apart two equal processes land
+#   B_DIR=/tmp/api-b bench/profile/ab.sh "" 6 5                    # B runs from a copy of A's bin folder (an edited
+#                                                                  # runtimeconfig.json: AppContext switches)
 #
 # Warms B for 15 s (it starts cold) and A for 4 s, then runs PAIRS pairs of SECONDS-long wrk runs
 # (bench/profile/lib.sh) and prints the median ratio B / A. Run an A/A first: on this 2-core host it lands within
@@ -16,6 +18,10 @@ source "$(dirname "$0")/lib.sh"
 load_serve
 mapfile -d '' -t cmd <"/proc/$PID_gateway/cmdline"
 mapfile -d '' -t environment <"/proc/$PID_gateway/environ"
+if [[ -n "${B_DIR:-}" ]]; then
+  a_dir=$(dirname "${cmd[1]}")
+  cmd=("${cmd[@]//$a_dir/$B_DIR}")
+fi
 a_port=$(sed -E 's#^http://127\.0\.0\.1:([0-9]+)/.*#\1#' <<<"$URL_gateway")
 b_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url_b=${URL_gateway/:$a_port\//:$b_port\/}

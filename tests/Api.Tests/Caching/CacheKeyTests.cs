@@ -63,4 +63,26 @@ public sealed class CacheKeyTests
         => Assert.NotEqual(
             Key("""{"messages":[{"role":"user","content":"x","user":"a"}]}"""),
             Key("""{"messages":[{"role":"user","content":"x","user":"b"}]}"""));
+
+    [Fact]
+    public void Compute_ForABodySeenBefore_IsTheCanonicalKey_AndAReusedBufferDoesNotChangeIt()
+    {
+        // The memo keeps a copy: the gateway's bodies live in pooled buffers the next request writes over.
+        var buffer = Encoding.UTF8.GetBytes(Base);
+        var first = CacheKey.Compute(OperationKind.ChatCompletions, "gpt-4o", buffer);
+        Encoding.UTF8.GetBytes(Base.Replace("2+2", "3+3"), buffer);
+
+        Assert.Equal(CacheKey.ComputeCanonical(OperationKind.ChatCompletions, "gpt-4o", buffer),
+            CacheKey.Compute(OperationKind.ChatCompletions, "gpt-4o", buffer));
+        Assert.NotEqual(first, CacheKey.Compute(OperationKind.ChatCompletions, "gpt-4o", buffer));
+        Assert.Equal(first, Key(Base));
+    }
+
+    [Fact]
+    public void Compute_ForABodyTooLongToRemember_IsStillTheCanonicalKey()
+    {
+        var longBody = $$"""{"messages":[{"role":"user","content":"{{new string('x', CacheKeyMemo.MaxLength)}}"}]}""";
+
+        Assert.Equal(CacheKey.ComputeCanonical(OperationKind.ChatCompletions, "gpt-4o", Encoding.UTF8.GetBytes(longBody)), Key(longBody));
+    }
 }

@@ -23,31 +23,11 @@ namespace AspireAoai.Api.Tests.UsagePage;
 [Collection(UsageApiCollection.Name)]
 public sealed class UsagePageTests(CosmosFixture cosmos) : IAsyncLifetime
 {
-    private const string OtherKey = "other-client-key";
-    private readonly string _database = "p" + Guid.NewGuid().ToString("N")[..10];
-    private RedisServer _redis = null!;
-    private SimulatorHost _sim = null!;
+    private UsageStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _sim = await SimulatorHost.StartAsync("eastus");
-    }
+    public async Task InitializeAsync() => _stack = await UsageStack.StartAsync(cosmos, "p");
 
-    public async Task DisposeAsync()
-    {
-        await _sim.DisposeAsync();
-        await _redis.DisposeAsync();
-        try
-        {
-            using var client = cosmos.Server.CreateClient();
-            await client.GetDatabase(_database).DeleteAsync();
-        }
-        catch (CosmosException)
-        {
-            // best effort: the server is in memory
-        }
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task UsagePage_GivenAClientKey_ShowsItsUsageApiNumbers_AndChartsThem_WithoutTheKeyInAnyUrl()
@@ -212,38 +192,10 @@ public sealed class UsagePageTests(CosmosFixture cosmos) : IAsyncLifetime
     private async Task<GatewayHost> StartGatewayWithUsageAsync()
     {
         var gateway = await StartGatewayAsync();
-        using var other = new HttpClient { BaseAddress = gateway.BaseAddress };
-        other.DefaultRequestHeaders.Add("api-key", OtherKey);
-        for (var i = 0; i < 4; i++)
-        {
-            using var a = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, a.StatusCode);
-        }
-
-        for (var i = 0; i < 3; i++)
-        {
-            using var b = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(model: "gpt-4o-mini", maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, b.StatusCode);
-            using var c = await other.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, c.StatusCode);
-        }
-
-        await AggregateWithTheWorkerAsync(expectedEvents: 10);
+        await UsageStack.SendTwoClientsTrafficAsync(gateway);
+        await _stack.AggregateAsync(expectedEvents: 10);
         return gateway;
     }
 
-    private Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(
-        [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini")],
-        [
-            $"--ConnectionStrings:redis={_redis.ConnectionString}",
-            $"--ConnectionStrings:cosmos={cosmos.Server.ConnectionString}",
-            $"--Cosmos:DatabaseName={_database}",
-            "--Cosmos:InitializationTimeout=00:00:05",
-            "--Gateway:Cache:Enabled=false",
-            "--Gateway:Clients:2:Id=other",
-            $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(OtherKey)}",
-        ]);
-
-    private Task AggregateWithTheWorkerAsync(int expectedEvents)
-        => WorkerAggregation.RunUntilDrainedAsync(_redis.ConnectionString, cosmos.Server.ConnectionString, _database, expectedEvents);
+    private Task<GatewayHost> StartGatewayAsync() => _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
 }

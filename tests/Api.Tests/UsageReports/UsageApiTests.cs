@@ -29,56 +29,19 @@ public sealed class UsageApiCollection : ICollectionFixture<CosmosFixture>
 [Collection(UsageApiCollection.Name)]
 public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
 {
-    private const string OtherKey = "other-client-key";
-    private readonly string _database = "u" + Guid.NewGuid().ToString("N")[..10];
-    private RedisServer _redis = null!;
-    private SimulatorHost _sim = null!;
+    private UsageStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        // o4-mini thinks: 64 reasoning tokens per answer, billed in completion_tokens and reported apart.
-        _sim = await SimulatorHost.StartAsync("eastus", "--Simulator:Deployments:3:Name=o4-mini", "--Simulator:Deployments:3:ReasoningTokens=64");
-    }
+    public async Task InitializeAsync() => _stack = await UsageStack.StartAsync(cosmos, "u");
 
-    public async Task DisposeAsync()
-    {
-        await _sim.DisposeAsync();
-        await _redis.DisposeAsync();
-        try
-        {
-            using var client = cosmos.Server.CreateClient();
-            await client.GetDatabase(_database).DeleteAsync();
-        }
-        catch (CosmosException)
-        {
-            // best effort: the server is in memory
-        }
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Usage_ReportsTheWorkersAggregates_WithTotals_AndAdminTotalsEqualTheSumOfClients()
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString,
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString,
             "--Gateway:Clients:0:Budget:DailyUsd=50", "--Gateway:Clients:0:Budget:MonthlyUsd=500");
-        using var other = new HttpClient { BaseAddress = gateway.BaseAddress };
-        other.DefaultRequestHeaders.Add("api-key", OtherKey);
-
-        for (var i = 0; i < 4; i++)
-        {
-            using var a = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, a.StatusCode);
-        }
-
-        for (var i = 0; i < 3; i++)
-        {
-            using var b = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(model: "gpt-4o-mini", maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, b.StatusCode);
-            using var c = await other.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
-            Assert.Equal(HttpStatusCode.OK, c.StatusCode);
-        }
-
-        await AggregateWithTheWorkerAsync(expectedEvents: 10);
+        await UsageStack.SendTwoClientsTrafficAsync(gateway);
+        await _stack.AggregateAsync(expectedEvents: 10);
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
         using var response = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
@@ -158,7 +121,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [Fact]
     public async Task StreamsOfAnOldApiVersion_AreChargedEstimates_AndTheUsageApiSaysHowManyWereEstimated()
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
         const string path = "openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01";
         for (var i = 0; i < 5; i++)
         {
@@ -171,7 +134,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
         using var exact = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody(maxTokens: 20));
         Assert.Equal(HttpStatusCode.OK, exact.StatusCode);
 
-        await AggregateWithTheWorkerAsync(expectedEvents: 6);
+        await _stack.AggregateAsync(expectedEvents: 6);
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
         using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
@@ -186,7 +149,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
             Assert.InRange(part.GetProperty("estimatedOutputTokens").GetInt64(), 5, part.GetProperty("outputTokens").GetInt64() - 1);
         }
 
-        var (prompt, completion) = await _sim.GeneratedTokensAsync("gpt-4o");
+        var (prompt, completion) = await _stack.Simulator.GeneratedTokensAsync("gpt-4o");
         Assert.Equal(prompt + completion, totals.GetProperty("totalTokens").GetInt64());
         Assert.True(decimal.Parse(totals.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
         Assert.True(decimal.Parse(body.RootElement.GetProperty("spend").GetProperty("todayUsd").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
@@ -195,7 +158,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [Fact]
     public async Task CostsInTheUsageApi_EqualTokensTimesTheDocumentedListPrices()
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
         for (var i = 0; i < 3; i++)
         {
             using var response = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("gpt-4o", maxTokens: 20, text: $"Price pin {i}"));
@@ -208,7 +171,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        await AggregateWithTheWorkerAsync(expectedEvents: 5);
+        await _stack.AggregateAsync(expectedEvents: 5);
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
         using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
@@ -230,7 +193,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [Fact]
     public async Task ReasoningTokens_AreRecorded_AndShownByTheUsageApi_AndBilledAsOutput()
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
         using (var answer = await gateway.Http.PostAsync("v1/chat/completions", GatewayHost.ChatBody("o4-mini", maxTokens: 20, text: "Think first")))
         {
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
@@ -242,7 +205,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
             Assert.Contains("\"reasoning_tokens\":64", await stream.Content.ReadAsStringAsync());
         }
 
-        await AggregateWithTheWorkerAsync(expectedEvents: 2);
+        await _stack.AggregateAsync(expectedEvents: 2);
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
         using var usage = await gateway.Http.GetAsync($"v1/usage?from={today}&to={today}");
@@ -264,7 +227,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [InlineData("admin/usage?from=2025-01-01&to=2026-12-31", "to")]
     public async Task BadRange_Gets400InTheOpenAiShape(string path, string param)
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
         var http = path.StartsWith("admin", StringComparison.Ordinal) ? gateway.Admin : gateway.Http;
         using var response = await http.GetAsync(path);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -278,7 +241,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [Fact]
     public async Task WrongKeys_Get401_AndAnUnknownClientGets404()
     {
-        await using var gateway = await StartGatewayAsync(cosmos.Server.ConnectionString);
+        await using var gateway = await _stack.StartGatewayAsync(cosmos.Server.ConnectionString);
         using var anonymous = new HttpClient { BaseAddress = gateway.BaseAddress };
         using var noKey = await anonymous.GetAsync("v1/usage");
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
@@ -293,7 +256,7 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     public async Task CosmosUnavailable_Gets503WithAClearMessage()
     {
         var closedPort = FreePort.Next();
-        await using var gateway = await StartGatewayAsync(
+        await using var gateway = await _stack.StartGatewayAsync(
             $"AccountEndpoint=http://127.0.0.1:{closedPort}/;AccountKey={CosmosServer.WellKnownKey};", "--Gateway:UsageApi:QueryTimeout=00:00:01");
         using var response = await gateway.Http.GetAsync("v1/usage");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -307,40 +270,18 @@ public sealed class UsageApiTests(CosmosFixture cosmos) : IAsyncLifetime
     [Fact]
     public async Task NoCosmosConfigured_Gets503NamingTheMissingConnection()
     {
-        await using var gateway = await StartGatewayAsync(cosmosConnectionString: null);
+        await using var gateway = await _stack.StartGatewayAsync(cosmosConnectionString: null);
         using var response = await gateway.Admin.GetAsync("admin/usage");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("ConnectionStrings:cosmos", await response.Content.ReadAsStringAsync());
     }
-
-    private async Task<GatewayHost> StartGatewayAsync(string? cosmosConnectionString, params string[] args)
-    {
-        var all = new List<string>
-        {
-            $"--ConnectionStrings:redis={_redis.ConnectionString}",
-            $"--Cosmos:DatabaseName={_database}",
-            "--Cosmos:InitializationTimeout=00:00:05",
-            "--Gateway:Cache:Enabled=false", // the usage API brings its own Cosmos registration
-            "--Gateway:Clients:2:Id=other",
-            $"--Gateway:Clients:2:KeyHash={KeyHasher.HashHex(OtherKey)}",
-        };
-        if (cosmosConnectionString is not null) all.Add($"--ConnectionStrings:cosmos={cosmosConnectionString}");
-        all.AddRange(args);
-        return await GatewayHost.StartAsync(
-            [new DeploymentSpec("eastus-gpt-4o", _sim.BaseAddress), new DeploymentSpec("eastus-gpt-4o-mini", _sim.BaseAddress, "gpt-4o-mini", "gpt-4o-mini"),
-             new DeploymentSpec("eastus-o4-mini", _sim.BaseAddress, "o4-mini", "o4-mini")],
-            all);
-    }
-
-    private Task AggregateWithTheWorkerAsync(int expectedEvents)
-        => WorkerAggregation.RunUntilDrainedAsync(_redis.ConnectionString, cosmos.Server.ConnectionString, _database, expectedEvents);
 
     private async Task<Dictionary<string, JsonElement>> ReadUsageDocumentsAsync(string clientId)
     {
         using var client = cosmos.Server.CreateClient();
         var query = new QueryDefinition("SELECT * FROM c WHERE c.clientId = @pk").WithParameter("@pk", clientId);
         var docs = new Dictionary<string, JsonElement>();
-        using var feed = client.GetDatabase(_database).GetContainer("costs").GetItemQueryStreamIterator(query,
+        using var feed = client.GetDatabase(_stack.Database).GetContainer("costs").GetItemQueryStreamIterator(query,
             requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(clientId) });
         while (feed.HasMoreResults)
         {

@@ -29,6 +29,7 @@ QUICK=0
 WRK_TIMEOUT=10s
 FIXED_ROUNDS=3
 STREAMS_SCALE="2000 5000 max"
+FD_CHECK="1000:1200"
 FIXED_SECONDS=10
 FIXED_CONNS=32
 FIXED_QPS=94
@@ -50,7 +51,11 @@ Usage: bench/run.sh [options]
   --fixed-seconds S     length of each fixed-rate run (default 10)
   --streams-scale "2000 5000 max"  stream counts of the streams-at-scale runs (bench/streams/run.sh, after the
                         report; "max" = what the open-file limit allows); --quick uses "500"
-  --no-streams-scale    skip them
+  --no-streams-scale    skip them (and the descriptor check)
+  --fd-check "STREAMS:LIMIT"  after the streams at scale, STREAMS streams through a gateway whose open-file limit is
+                        LIMIT (prlimit), so it runs out of descriptors on purpose: the deployment must stay healthy
+                        and the streams over its connection cap get 503 gateway_overloaded (default "1000:1200")
+  --no-fd-check         skip it
   --no-build            use the existing Release builds and node_modules
   --keep                keep the work directory (logs, raw JSON) after the run
   --serve               start the targets, warm them up, write their URLs, headers and pids to
@@ -76,7 +81,9 @@ while (($# > 0)); do
     --no-memory) MEMORY=0 ;;
     --fixed-rounds) FIXED_ROUNDS=$2; shift ;;
     --streams-scale) STREAMS_SCALE=$2; shift ;;
-    --no-streams-scale) STREAMS_SCALE="" ;;
+    --no-streams-scale) STREAMS_SCALE=""; FD_CHECK="" ;;
+    --fd-check) FD_CHECK=$2; shift ;;
+    --no-fd-check) FD_CHECK="" ;;
     --fixed-seconds) FIXED_SECONDS=$2; shift ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
@@ -546,11 +553,23 @@ log "written: ${REPORT#"$ROOT"/} and bench/results/latest.md"
 
 # ------------------------------------------------------------------------------------------------ streams at scale
 # Its own processes (a paced simulator, a fresh gateway per count) and report: bench/results/streams-<timestamp>.md.
+stop_all_now() { local i; for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do kill -TERM "${PID[${STARTED[$i]}]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 if [[ -n "$STREAMS_SCALE" ]] && ((!API_BUILD_FAILED)) && [[ -f "$API_DLL" ]]; then
-  stop_all_now() { local i; for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do kill -TERM "${PID[${STARTED[$i]}]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
   stop_all_now  # the closed-loop processes are done: free the cores and descriptors for the streams
   PID=(); STARTED=()
   log "streams at scale: bench/streams/run.sh --no-build --streams \"$STREAMS_SCALE\""
   "$BENCH_DIR/streams/run.sh" --no-build --streams "$STREAMS_SCALE" ${BENCH_STREAMS_NOTE:+--note "$BENCH_STREAMS_NOTE"} \
     || log "streams at scale failed (exit $?)"
+fi
+
+# ------------------------------------------------------------------------------------------------ out of descriptors
+# A gateway under a small open-file limit, flooded with streams: it must stay up, answer what is over its connection
+# cap with 503 gateway_overloaded, and leave the deployment healthy (issue 26; docs/gateway.md, Gateway:MaxConnections).
+if [[ -n "$FD_CHECK" ]] && ((!API_BUILD_FAILED)) && [[ -f "$API_DLL" ]]; then
+  stop_all_now
+  PID=(); STARTED=()
+  log "out of descriptors: bench/streams/run.sh --no-build --streams ${FD_CHECK%%:*} --gateway-fd-limit ${FD_CHECK#*:} --no-direct"
+  "$BENCH_DIR/streams/run.sh" --no-build --streams "${FD_CHECK%%:*}" --gateway-fd-limit "${FD_CHECK#*:}" --no-direct \
+    --note "the gateway runs out of descriptors on purpose: the deployment must stay healthy" \
+    || log "descriptor check failed (exit $?)"
 fi

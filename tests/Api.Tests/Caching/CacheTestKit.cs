@@ -11,58 +11,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireAoai.Api.Tests.Caching;
 
-/// <summary>The counters of one gateway's <c>AspireAoai.Cache</c> meter, by instrument and first tag value.</summary>
-public sealed class CacheMetricsProbe : IDisposable
-{
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, long> _counts = new();
-
-    public CacheMetricsProbe(IServiceProvider services)
-    {
-        var factory = services.GetRequiredService<IMeterFactory>();
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == CacheMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(instrument, value, tags));
-        _listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => Add(instrument, 1, tags));
-        _listener.Start();
-    }
-
-    private void Add(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        _counts.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
-        foreach (var tag in tags)
-        {
-            var key = $"{instrument.Name}|{tag.Value}";
-            _counts.AddOrUpdate(key, value, (_, v) => v + value);
-        }
-    }
-
-    /// <summary>Sum of <paramref name="instrument"/>, or of its measurements carrying a tag with value <paramref name="tagValue"/>.</summary>
-    public long Count(string instrument, string? tagValue = null)
-        => _counts.TryGetValue(tagValue is null ? instrument : $"{instrument}|{tagValue}", out var v) ? v : 0;
-
-    public async Task WaitForAsync(string instrument, string? tagValue, long atLeast, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (Count(instrument, tagValue) < atLeast)
-        {
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(15)))
-            {
-                throw new TimeoutException($"{instrument} {tagValue} stayed at {Count(instrument, tagValue)}, expected {atLeast}. Seen: {string.Join(", ", _counts)}");
-            }
-
-            await Task.Delay(10);
-        }
-    }
-
-    public void Dispose() => _listener.Dispose();
-}
-
 /// <summary>A simulator, a gateway with the cache pointed at a Cosmos server (its own database), and the gateway's cache metrics.</summary>
 public sealed class CachedGateway : IAsyncDisposable
 {
@@ -74,7 +22,7 @@ public sealed class CachedGateway : IAsyncDisposable
         Simulator = simulator;
         Gateway = gateway;
         Database = database;
-        Metrics = new CacheMetricsProbe(gateway.Services);
+        Metrics = new MeterProbe(gateway.Services, CacheMetrics.MeterName);
         Limited = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Limited.DefaultRequestHeaders.Add("api-key", GatewayHost.LimitedClientKey);
     }
@@ -91,7 +39,7 @@ public sealed class CachedGateway : IAsyncDisposable
 
     public string Database { get; }
 
-    public CacheMetricsProbe Metrics { get; }
+    public MeterProbe Metrics { get; }
 
     /// <summary>Starts both. <paramref name="cosmosConnectionString"/> may point anywhere (a dead port, a black hole).</summary>
     public static async Task<CachedGateway> StartAsync(string cosmosConnectionString, IEnumerable<string>? extraArgs = null,

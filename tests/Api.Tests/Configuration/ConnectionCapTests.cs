@@ -20,26 +20,7 @@ public sealed class ConnectionCapTests
     public async Task AConnectionAboveTheCap_Gets503GatewayOverloaded_AndTheHeldOnesKeepWorking()
     {
         await using var gateway = await GatewayHost.StartAsync(Unused, ["--Gateway:MaxConnections=2"]);
-        var rejections = 0L;
-        using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == "aoai.gateway.rejections")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag is { Key: "error.type", Value: ConnectionGate.RejectionType })
-                {
-                    Interlocked.Add(ref rejections, value);
-                }
-            }
-        });
-        listener.Start();
+        using var metrics = new MeterProbe(gateway.Services, AspireAoai.Api.Telemetry.GatewayTelemetry.Name);
         using var first = await OpenAsync(gateway.BaseAddress);
         using var second = await OpenAsync(gateway.BaseAddress);
         Assert.StartsWith("HTTP/1.1 200", await SendAsync(first, Health(gateway.BaseAddress)));
@@ -56,7 +37,7 @@ public sealed class ConnectionCapTests
         Assert.Equal("gateway_overloaded", error.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("server_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal(1, gateway.Services.GetRequiredService<ConnectionGateHolder>().Gate!.Refused);
-        Assert.Equal(1, Interlocked.Read(ref rejections));
+        Assert.Equal(1, metrics.Count("aoai.gateway.rejections", ConnectionGate.RejectionType));
 
         // The held connections were not touched, and a freed slot is taken by the next connection.
         Assert.StartsWith("HTTP/1.1 200", await SendAsync(first, Health(gateway.BaseAddress)));

@@ -10,8 +10,8 @@ namespace AspireAoai.Api.Hosting;
 /// rather than reset: a plaintext HTTP/1.x request gets a 503 <c>gateway_overloaded</c> with <c>retry-after: 1</c> in the
 /// OpenAI error shape and the connection closes; anything else (TLS, HTTP/2 prior knowledge, a silent client) is closed.
 /// At most <see cref="MaxRefusing"/> refusals (a quarter of the cap, when that is fewer) are in progress at once, each for
-/// at most <see cref="RefusalReadTimeout"/>,
-/// so refusing cannot itself use up the descriptors the cap protects: past that, connections close at once.
+/// at most <see cref="RefusalReadTimeout"/>, so refusing cannot itself use up the descriptors the cap protects: past that,
+/// connections close at once.
 /// </summary>
 internal sealed partial class ConnectionGate(int cap, GatewayTelemetry telemetry, ILogger<ConnectionGate> logger, TimeProvider time)
 {

@@ -116,6 +116,15 @@ public sealed partial class UpstreamForwarder
             FailLocally(request, deployment, attempt, activity, local, ex, state);
             return AttemptOutcome.Failed;
         }
+        catch (OperationCanceledException ex) when (ex.InnerException is TimeoutException && !token.IsCancellationRequested
+            && deployment.AnsweredSince(_time.GetUtcNow() - _time.GetElapsedTime(started)))
+        {
+            // The handler's connect timeout (not the attempt's: its token is not cancelled) while the deployment answered
+            // other requests: a full accept queue or a congested path, not a deployment that is down.
+            state.UpstreamWaitTicks += _time.GetTimestamp() - started;
+            FailUnconnected(request, deployment, attempt, activity);
+            return AttemptOutcome.Unconnected;
+        }
         catch (OperationCanceledException)
         {
             state.UpstreamWaitTicks += _time.GetTimestamp() - started;

@@ -31,6 +31,24 @@ public sealed partial class UpstreamForwarder
         }
     }
 
+    /// <summary>
+    /// Records an attempt whose connection could not be opened within the connect timeout while the deployment answered
+    /// other requests (a burst of new connections filling its accept queue, or an exhausted path such as outbound SNAT
+    /// ports): no cool-down and no failure on the deployment, which is answering; the request tries the others, then it
+    /// again (<see cref="AttemptOutcome.Unconnected"/>).
+    /// </summary>
+    private void FailUnconnected(GatewayRequest request, Deployment deployment, int attempt, Activity? activity)
+    {
+        const string reason = "connect_backlog";
+        _telemetry.UpstreamResponses.Add(1, new("aoai.deployment", deployment.Name), new("http.response.status_code", reason));
+        LocalFaultLog.Unconnected(_logger, attempt, deployment.Name, request.Client.Id);
+        if (activity is not null)
+        {
+            activity.SetTag("error.type", reason);
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
     /// <summary>503 with retry-after when the last attempts failed inside the gateway and no deployment is cooling them all.</summary>
     private Task WriteOverloadedAsync(GatewayRequest request, RequestState state)
     {

@@ -102,6 +102,7 @@ public sealed partial class UpstreamForwarder
     {
         var pool = request.Pool;
         var tried = default(TriedSet);
+        var unconnected = default(TriedSet);
         Deployment? previous = null;
         var attemptTimeout = request.Parsed.Stream ? _options.StreamingAttemptTimeout : _options.AttemptTimeout;
         var client = _client;
@@ -119,6 +120,14 @@ public sealed partial class UpstreamForwarder
             var deployment = request.PinnedDeployment is { } pinned
                 ? (tried.Contains(pinned.PoolIndex) || pinned.IsCooling(_time.GetUtcNow()) ? null : pinned)
                 : pool.Select(tried, _time.GetUtcNow(), Random.Shared, _capacity, request, attemptTimeout);
+            if (deployment is null && !unconnected.IsEmpty)
+            {
+                // Nothing else is left: the deployments that only failed to connect while answering others go again.
+                tried = tried.Remove(unconnected);
+                unconnected = default;
+                continue;
+            }
+
             if (deployment is null)
             {
                 break;
@@ -126,7 +135,7 @@ public sealed partial class UpstreamForwarder
 
             tried = tried.Add(deployment.PoolIndex);
             state.Attempts++;
-            if (previous is not null)
+            if (previous is not null && previous != deployment)
             {
                 _telemetry.Failovers.Add(1, new("aoai.deployment.from", previous.Name), new("aoai.deployment.to", deployment.Name), new("gen_ai.request.model", pool.Model));
                 ForwardingLog.FailingOver(_logger, request.Client.Id, previous.Name, deployment.Name);
@@ -134,7 +143,11 @@ public sealed partial class UpstreamForwarder
 
             var outcome = await AttemptAsync(client, request, upstreamBody, deployment, state.Attempts,
                 attemptTimeout < remaining ? attemptTimeout : remaining, state).ConfigureAwait(false);
-            if (outcome != AttemptOutcome.Failed)
+            if (outcome == AttemptOutcome.Unconnected)
+            {
+                unconnected = unconnected.Add(deployment.PoolIndex);
+            }
+            else if (outcome != AttemptOutcome.Failed)
             {
                 _telemetry.Attempts.Record(state.Attempts, new KeyValuePair<string, object?>("gen_ai.request.model", pool.Model));
                 return;
@@ -275,6 +288,12 @@ public sealed partial class UpstreamForwarder
 
         /// <summary>The attempt failed before the response started; the next deployment may be tried.</summary>
         Failed,
+
+        /// <summary>
+        /// No connection could be opened in time while the deployment answered other requests: its accept queue (or the
+        /// path to it) was full, not the deployment down. Other deployments are tried first; then this one again.
+        /// </summary>
+        Unconnected,
 
         /// <summary>The client went away.</summary>
         ClientGone,

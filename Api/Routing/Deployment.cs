@@ -27,6 +27,7 @@ public sealed class Deployment
     private int _lastStatus;
     private string? _lastFailure;
     private long _lastFailureTicks;
+    private long _lastAnswerTicks;
 
     internal Deployment(DeploymentOptions options, IUpstreamAuthenticator auth, string defaultApiVersion, string? httpVersion = null)
     {
@@ -218,10 +219,16 @@ public sealed class Deployment
 
     /// <summary>
     /// The deployment answered: a cool-down that has ended is over for good and every request may use it again. A
-    /// cool-down still running (another request failed meanwhile) stays.
+    /// cool-down still running (another request failed meanwhile) stays. The time is kept for <see cref="AnsweredSince"/>.
     /// </summary>
     internal void RecordAnswer(DateTimeOffset now)
     {
+        // At most one write a millisecond: every answer of every request lands here.
+        if (now.UtcTicks - Volatile.Read(ref _lastAnswerTicks) >= TimeSpan.TicksPerMillisecond)
+        {
+            Volatile.Write(ref _lastAnswerTicks, now.UtcTicks);
+        }
+
         var cooling = Volatile.Read(ref _coolingUntilTicks);
         if (cooling != 0 && cooling <= now.UtcTicks)
         {
@@ -229,6 +236,9 @@ public sealed class Deployment
             Volatile.Write(ref _probeUntilTicks, 0);
         }
     }
+
+    /// <summary>True when the deployment answered some request at or after <paramref name="since"/> (to the millisecond).</summary>
+    internal bool AnsweredSince(DateTimeOffset since) => Volatile.Read(ref _lastAnswerTicks) >= since.UtcTicks - TimeSpan.TicksPerMillisecond;
 
     internal void RecordAttempt() => Interlocked.Increment(ref _attempts);
 

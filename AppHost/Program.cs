@@ -10,6 +10,8 @@ var redis = builder.AddAoaiRedis("redis", mode);
 var cosmos = builder.AddAoaiCosmos("cosmos", mode);
 
 var api = builder.AddProject<Projects.Api>("api")
+    // Tier-up at once rather than after 100 ms without new JIT work (docs/gateway.md, "A new replica's first seconds").
+    .WithEnvironment("DOTNET_TC_CallCountingDelayMs", "0")
     .WithReference(redis).WaitFor(redis)
     .WithReference(cosmos).WaitFor(cosmos)
     .WithUpstreams(builder)

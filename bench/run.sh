@@ -289,7 +289,7 @@ start_gateway() {
     Gateway__Clients__0__Id=bench Gateway__Clients__0__KeyHash="$CLIENT_KEY_HASH" \
     Gateway__Clients__0__Rpm=2000000000 Gateway__Clients__0__Tpm=2000000000 Gateway__Clients__0__MaxConcurrentRequests=0 \
     Gateway__RateLimits__Enabled=true Gateway__Cache__Enabled=true Gateway__Usage__Enabled=true \
-    ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$API_DLL")"
+    DOTNET_TC_CallCountingDelayMs=0 ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$API_DLL")"
   wait_until "$name" 90 post_ok "http://127.0.0.1:$port/openai/deployments/$MODEL/chat/completions?api-version=$API_VERSION" \
     "$WORK/body-chat.json" "api-key: $CLIENT_KEY"
 }

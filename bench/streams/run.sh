@@ -188,7 +188,7 @@ start_gateway() {
     Gateway__Clients__0__Rpm=2000000000 Gateway__Clients__0__Tpm=2000000000 Gateway__Clients__0__MaxConcurrentRequests=0 \
     Gateway__AdminKeyHash="$(hash "$ADMIN_KEY")" \
     Gateway__RateLimits__Enabled=true Gateway__Cache__Enabled=true Gateway__Usage__Enabled=true \
-    ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$API_DLL")"
+    DOTNET_TC_CallCountingDelayMs=0 ${BENCH_GATEWAY_ENV:-} dotnet "$API_DLL" --urls "http://127.0.0.1:$port" --contentRoot "$(dirname "$API_DLL")"
   wait_until gateway 90 post_ok "http://127.0.0.1:$port$DEPLOYMENT_PATH" "$WORK/warm.json" "api-key: $CLIENT_KEY"
 }
 

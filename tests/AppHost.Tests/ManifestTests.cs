@@ -50,6 +50,7 @@ public sealed class ManifestTests
         }
 
         Assert.True(resources.GetProperty("api").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
+        Assert.Equal("0", resources.GetProperty("api").GetProperty("env").GetProperty("DOTNET_TC_CallCountingDelayMs").GetString());
         Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
     }
 }

@@ -31,6 +31,10 @@ public sealed class DeploymentWiringTests
         Assert.Equal("true", environment["ASPNETCORE_FORWARDEDHEADERS_ENABLED"]);
         Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
         Assert.Equal("8080", environment["ASPNETCORE_HTTP_PORTS"]);
+        if (service == "api")
+        {
+            Assert.Equal("0", environment["DOTNET_TC_CallCountingDelayMs"]);
+        }
     }
 
     [Fact]

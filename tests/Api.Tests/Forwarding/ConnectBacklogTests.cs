@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using AspireAoai.Api.Forwarding;
 using AspireAoai.Api.Tests.Infrastructure;
@@ -33,17 +32,7 @@ public sealed class ConnectBacklogTests
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            return await PlainConnect.OpenAsync(context, cancellationToken);
         }
     }
 

@@ -25,17 +25,7 @@ public sealed class LocalFaultTests
                 throw fault();
             }
 
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            return await PlainConnect.OpenAsync(context, cancellationToken);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static AspireAoai.Api.Parsing.JsonFields;
 
 namespace AspireAoai.Api.Parsing;
 
@@ -56,25 +57,14 @@ public static class RequestParser
         {
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
+                if (!TryReadModel(ref reader, out model))
                 {
                     return Invalid("'model' must be a string.", "model", out error);
                 }
-
-                // Names are few and sent on every request: reuse their strings. Escaped names are decoded as usual.
-                model = reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)
-                    ? reader.GetString()
-                    : ModelNameCache.Get(reader.ValueSpan);
             }
             else if (reader.ValueTextEquals("stream"u8))
             {
-                reader.Read();
-                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-                {
-                    stream = reader.GetBoolean();
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
+                if (!TryReadBool(ref reader, ref stream))
                 {
                     return Invalid("'stream' must be a boolean.", "stream", out error);
                 }
@@ -94,8 +84,7 @@ public static class RequestParser
                         }
                         else if (reader.TokenType == JsonTokenType.PropertyName)
                         {
-                            reader.Read();
-                            reader.Skip();
+                            SkipValue(ref reader);
                         }
                     }
                 }
@@ -157,60 +146,46 @@ public static class RequestParser
             }
             else if (reader.ValueTextEquals("max_tokens"u8))
             {
-                if (!TryReadInt(ref reader, out maxTokens))
+                if (!TryReadInt(ref reader, 0, out maxTokens))
                 {
                     return Invalid("'max_tokens' must be a positive integer.", "max_tokens", out error);
                 }
             }
             else if (reader.ValueTextEquals("max_completion_tokens"u8))
             {
-                if (!TryReadInt(ref reader, out maxCompletionTokens))
+                if (!TryReadInt(ref reader, 0, out maxCompletionTokens))
                 {
                     return Invalid("'max_completion_tokens' must be a positive integer.", "max_completion_tokens", out error);
                 }
             }
             else if (reader.ValueTextEquals("n"u8))
             {
-                if (!TryReadInt(ref reader, out n))
+                if (!TryReadInt(ref reader, 0, out n))
                 {
                     return Invalid("'n' must be a positive integer.", "n", out error);
                 }
             }
             else if (reader.ValueTextEquals("temperature"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t))
-                {
-                    temperature = t;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
+                if (!TryReadNumber(ref reader, out temperature))
                 {
                     return Invalid("'temperature' must be a number.", "temperature", out error);
                 }
             }
             else if (reader.ValueTextEquals("seed"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var s))
-                {
-                    seed = s;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
+                if (!TryReadLong(ref reader, out seed))
                 {
                     return Invalid("'seed' must be an integer.", "seed", out error);
                 }
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
 
-        // Anything after the root object (a second value, stray bytes) makes the reader throw here.
-        while (reader.Read())
-        {
-        }
+        ReadToEnd(ref reader);
 
         if (!sawPrompt)
         {
@@ -231,29 +206,5 @@ public static class RequestParser
         };
         error = default;
         return true;
-    }
-
-    private static bool TryReadInt(ref Utf8JsonReader reader, out int? value)
-    {
-        reader.Read();
-        value = null;
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var v) && v >= 0)
-        {
-            value = v;
-            return true;
-        }
-
-        return false;
-    }
-
-    private static bool Invalid(string message, string param, out RequestError error)
-    {
-        error = new RequestError(message, "invalid_value", param);
-        return false;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static AspireAoai.Api.Parsing.JsonFields;
 
 namespace AspireAoai.Api.Parsing;
 
@@ -22,15 +23,10 @@ internal static class ResponsesRequestParser
         {
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
+                if (!TryReadModel(ref reader, out model))
                 {
                     return Invalid("'model' must be a string.", "model", out error);
                 }
-
-                model = reader.ValueIsEscaped || reader.HasValueSequence || !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)
-                    ? reader.GetString()
-                    : ModelNameCache.Get(reader.ValueSpan);
             }
             else if (reader.ValueTextEquals("input"u8))
             {
@@ -54,15 +50,14 @@ internal static class ResponsesRequestParser
             }
             else if (reader.ValueTextEquals("instructions"u8))
             {
-                if (!ReadNullable(ref reader, JsonTokenType.String))
+                if (!IsNullOr(ref reader, JsonTokenType.String))
                 {
                     return Invalid("'instructions' must be a string.", "instructions", out error);
                 }
             }
             else if (reader.ValueTextEquals("tools"u8))
             {
-                reader.Read();
-                if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
+                if (!IsNullOr(ref reader, JsonTokenType.StartArray))
                 {
                     return Invalid("'tools' must be an array.", "tools", out error);
                 }
@@ -71,14 +66,14 @@ internal static class ResponsesRequestParser
             }
             else if (reader.ValueTextEquals("stream"u8))
             {
-                if (!ReadBool(ref reader, ref stream))
+                if (!TryReadBool(ref reader, ref stream))
                 {
                     return Invalid("'stream' must be a boolean.", "stream", out error);
                 }
             }
             else if (reader.ValueTextEquals("store"u8))
             {
-                if (!ReadBool(ref reader, ref store))
+                if (!TryReadBool(ref reader, ref store))
                 {
                     return Invalid("'store' must be a boolean.", "store", out error);
                 }
@@ -86,7 +81,7 @@ internal static class ResponsesRequestParser
             else if (reader.ValueTextEquals("background"u8))
             {
                 var background = false;
-                if (!ReadBool(ref reader, ref background))
+                if (!TryReadBool(ref reader, ref background))
                 {
                     return Invalid("'background' must be a boolean.", "background", out error);
                 }
@@ -114,39 +109,25 @@ internal static class ResponsesRequestParser
             }
             else if (reader.ValueTextEquals("max_output_tokens"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var max) && max > 0)
-                {
-                    maxOutput = max;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
+                if (!TryReadInt(ref reader, 1, out maxOutput))
                 {
                     return Invalid("'max_output_tokens' must be a positive integer.", "max_output_tokens", out error);
                 }
             }
             else if (reader.ValueTextEquals("temperature"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t))
-                {
-                    temperature = t;
-                }
-                else if (reader.TokenType != JsonTokenType.Null)
+                if (!TryReadNumber(ref reader, out temperature))
                 {
                     return Invalid("'temperature' must be a number.", "temperature", out error);
                 }
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
 
-        // Anything after the root object (a second value, stray bytes) makes the reader throw here.
-        while (reader.Read())
-        {
-        }
+        ReadToEnd(ref reader);
 
         parsed = new ParsedRequest
         {
@@ -159,29 +140,5 @@ internal static class ResponsesRequestParser
         };
         error = default;
         return true;
-    }
-
-    private static bool ReadBool(ref Utf8JsonReader reader, ref bool value)
-    {
-        reader.Read();
-        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
-        {
-            value = reader.GetBoolean();
-            return true;
-        }
-
-        return reader.TokenType == JsonTokenType.Null;
-    }
-
-    private static bool ReadNullable(ref Utf8JsonReader reader, JsonTokenType expected)
-    {
-        reader.Read();
-        return reader.TokenType == expected || reader.TokenType == JsonTokenType.Null;
-    }
-
-    private static bool Invalid(string message, string param, out RequestError error)
-    {
-        error = new RequestError(message, "invalid_value", param);
-        return false;
     }
 }

@@ -40,12 +40,26 @@ public sealed class RequestParserTests
     [InlineData("{\"messages\":[{}],\"max_tokens\":-1}", "invalid_value", "max_tokens")]
     [InlineData("{\"messages\":[{}],\"max_tokens\":1.5}", "invalid_value", "max_tokens")]
     [InlineData("{\"messages\":[{}],\"temperature\":\"hot\"}", "invalid_value", "temperature")]
+    [InlineData("{\"messages\":[{}],\"seed\":\"42\"}", "invalid_value", "seed")]
+    [InlineData("{\"messages\":[{}],\"n\":-1}", "invalid_value", "n")]
+    [InlineData("{\"messages\":[{}],\"max_completion_tokens\":true}", "invalid_value", "max_completion_tokens")]
     public void Chat_RejectsBadBodies_WithCodeAndParam(string json, string code, string? param)
     {
         Assert.False(Parse(json, out _, out var error));
         Assert.Equal(code, error.Code);
         Assert.Equal(param, error.Param);
         Assert.False(string.IsNullOrEmpty(error.Message));
+    }
+
+    [Fact]
+    public void Chat_ANullValue_CountsAsNotGiven_EvenAfterAValue()
+    {
+        // The last of duplicate keys wins, as in most JSON parsers: a null there leaves the field unset.
+        Assert.True(Parse("{\"messages\":[{}],\"temperature\":0,\"seed\":1,\"max_tokens\":5,\"temperature\":null,\"seed\":null,\"max_tokens\":null}",
+            out var parsed, out _));
+        Assert.Null(parsed.Temperature);
+        Assert.Null(parsed.Seed);
+        Assert.Null(parsed.MaxTokens);
     }
 
     [Fact]

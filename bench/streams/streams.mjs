@@ -7,41 +7,7 @@
 //                  [--ramp-ms 0] [--timeout-ms 300000]
 import http from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
-
-function parseArgs(argv) {
-  const args = { headers: {}, streams: 500, timeoutMs: 300_000, sampleMs: 100, rampMs: 0, cpuPids: [] };
-  for (let i = 0; i < argv.length; i += 1) {
-    const key = argv[i];
-    const value = argv[++i];
-    if (value === undefined) throw new Error(`missing value for ${key}`);
-    if (key === "--url") args.url = new URL(value);
-    else if (key === "--body") args.body = readFileSync(value);
-    else if (key === "--streams") args.streams = Number.parseInt(value, 10);
-    else if (key === "--pid") args.pid = Number.parseInt(value, 10);
-    else if (key === "--cpu-pids") args.cpuPids = value.split(/\s+/).filter(Boolean).map((p) => Number.parseInt(p, 10));
-    else if (key === "--ramp-ms") args.rampMs = Number.parseInt(value, 10);
-    else if (key === "--timeout-ms") args.timeoutMs = Number.parseInt(value, 10);
-    else if (key === "--header") {
-      const colon = value.indexOf(":");
-      if (colon < 1) throw new Error(`bad header '${value}'`);
-      args.headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trim();
-    } else throw new Error(`unknown argument ${key}`);
-  }
-  if (!args.url || !args.body || !Number.isInteger(args.pid)) throw new Error("--url, --body and --pid are required");
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(args.url.hostname)) throw new Error("loopback targets only");
-  if (!(args.streams >= 1 && args.streams <= 20000)) throw new Error("--streams must be 1-20000");
-  return args;
-}
-
-function statusKb(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const read = (name) => Number.parseInt(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? "0", 10);
-    return { rss: read("VmRSS"), hwm: read("VmHWM") };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
+import { oneStream, parseArgs, percentile, statusKb } from "../lib/stream-client.mjs";
 
 // utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the name in field 2 may hold spaces).
 function cpuTicks(pid) {
@@ -54,53 +20,7 @@ function cpuTicks(pid) {
   }
 }
 
-const percentile = (sorted, p) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 const round1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
-
-function oneStream(args, agent, state) {
-  return new Promise((resolve) => {
-    const result = { status: 0, done: false, chunks: 0, firstByteMs: null, totalMs: null, error: null };
-    const opened = performance.now();
-    const request = http.request(args.url, {
-      method: "POST",
-      agent,
-      headers: { ...args.headers, "content-type": "application/json", "content-length": args.body.length },
-    });
-    request.setTimeout(args.timeoutMs, () => request.destroy(new Error("timeout")));
-    request.on("response", (response) => {
-      result.status = response.statusCode;
-      state.open += 1;
-      state.peakOpen = Math.max(state.peakOpen, state.open);
-      let tail = "";
-      response.setEncoding("utf8");
-      response.on("data", (text) => {
-        if (result.firstByteMs === null) result.firstByteMs = performance.now() - opened;
-        let at = text.indexOf("data: ");
-        while (at !== -1) {
-          result.chunks += 1;
-          at = text.indexOf("data: ", at + 6);
-        }
-        tail = (tail + text).slice(-64);
-      });
-      response.on("end", () => {
-        state.open -= 1;
-        result.done = /data: \[DONE\]\s*$/.test(tail);
-        result.totalMs = performance.now() - opened;
-        resolve(result);
-      });
-      response.on("error", (err) => {
-        state.open -= 1;
-        result.error = err.message;
-        resolve(result);
-      });
-    });
-    request.on("error", (err) => {
-      result.error = err.code ?? err.message;
-      resolve(result);
-    });
-    request.end(args.body);
-  });
-}
 
 function openFds(pid) {
   try {
@@ -111,7 +31,7 @@ function openFds(pid) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), { timeoutMs: 300_000, maxStreams: 20000 });
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const before = statusKb(args.pid);
   const cpuPids = args.cpuPids.length ? args.cpuPids : [args.pid];
@@ -135,7 +55,7 @@ async function main() {
       const wait = due - (performance.now() - started);
       if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
     }
-    pending.push(oneStream(args, agent, state));
+    pending.push(oneStream(args, agent, state, performance.now()));
   }
   const results = await Promise.all(pending);
   const wallMs = performance.now() - started;

@@ -4,7 +4,10 @@ using AspireAoai.Api.Routing;
 
 namespace AspireAoai.Api.Forwarding;
 
-/// <summary>Attempts that failed inside this gateway (<see cref="LocalFault"/>): no cool-down, a clear answer.</summary>
+/// <summary>
+/// Attempts that failed for no fault of the deployment's: inside this gateway (<see cref="LocalFault"/>), or a connect that
+/// timed out while the deployment answered others. No cool-down, a clear answer.
+/// </summary>
 public sealed partial class UpstreamForwarder
 {
     /// <summary>
